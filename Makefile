@@ -1,0 +1,71 @@
+# Kanal — two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+KANAL := $(VENV)/bin/kanal
+CHROMIUM ?= /usr/bin/chromium
+STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+BUNDLES := widget/dist/loader.js widget/dist/app.js agent_console/dist/app.js
+BROWSER_SOURCES := $(shell find widget/src agent_console/src widget/build.mjs agent_console/build.mjs -type f 2>/dev/null)
+
+.PHONY: setup run test bench lint format chromium clean
+
+setup: $(STAMP) $(NPM_STAMP) $(BUNDLES)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(BUNDLES) &: $(NPM_STAMP) $(BROWSER_SOURCES)
+	node widget/build.mjs
+	node agent_console/build.mjs
+
+run: setup
+	$(KANAL) migrate >/dev/null
+	$(KANAL) demo --if-empty
+	@echo ""
+	@echo "  Demo OPD website with the widget:  http://127.0.0.1:8080/"
+	@echo "  Agent console:                     http://127.0.0.1:8080/console"
+	@echo "  Demo logins: admin@kanal.local (coordinator), pupr@kanal.local, dishub@kanal.local,"
+	@echo "               dlh@kanal.local, disdukcapil@kanal.local (agents), kabid.pupr@kanal.local"
+	@echo "               (supervisor) — password: kanal-demo"
+	@echo ""
+	$(KANAL) serve
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check hub channels tests bench
+	$(VENV)/bin/ruff format --check hub channels tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format hub channels tests bench
+	$(VENV)/bin/ruff check --fix hub channels tests bench
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "Chromium is missing: install Debian's package with 'sudo apt-get install chromium'"; \
+	    echo "(or set CHROMIUM=/path/to/chromium); browser tests are skipped without it."; \
+	  fi; \
+	fi
+
+test: setup chromium lint
+	npx tsc --noEmit -p widget
+	npx tsc --noEmit -p agent_console
+	KANAL_CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -q
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) node_modules widget/dist agent_console/dist

@@ -1,0 +1,24 @@
+"""The widget channel: mounts the /widget namespace and pushes replies to visitors' rooms."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from channels.widget.namespace import WIDGET_NS, WidgetNamespace, visitor_room
+from hub.channel import Channel
+from hub.models import InboxRef
+
+
+class WidgetChannel(Channel):
+    kind: ClassVar[str] = "widget"
+    live: ClassVar[bool] = True
+
+    async def start(self) -> None:
+        self.host.socketio.register_namespace(WidgetNamespace(self.host))
+
+    async def push(
+        self, inbox: InboxRef, recipient: str, event: str, payload: dict[str, Any]
+    ) -> None:
+        await self.host.socketio.emit(
+            event, payload, to=visitor_room(inbox.id, recipient), namespace=WIDGET_NS
+        )

@@ -1,0 +1,138 @@
+"""Socket.IO handlers of `/widget` (docs/protocol.md). Every event is checked against the
+visitor the server issued the token to; only the server joins rooms."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import socketio
+
+from hub.channel import ChannelHost, HubUnavailable, InboundRejected
+from hub.models import Inbound, InboxRef, Sender
+
+log = logging.getLogger(__name__)
+WIDGET_NS = "/widget"
+CONTACT_FIELDS = {"name": 200, "email": 254, "phone": 40}
+
+
+def visitor_room(inbox_id: int, visitor_id: str) -> str:
+    return f"visitor:{inbox_id}:{visitor_id}"
+
+
+def error(code: str, message: str) -> dict[str, Any]:
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+Handler = Callable[..., Awaitable[dict[str, Any]]]
+
+
+def acked(handler: Handler) -> Handler:
+    """Every event gets one ack object, whatever happens; the connection stays up."""
+
+    async def wrapper(self: Any, sid: str, data: Any = None) -> dict[str, Any]:
+        try:
+            return await handler(self, sid, data)
+        except InboundRejected as exc:
+            return error(exc.code, str(exc))
+        except HubUnavailable:
+            return error("unavailable", "the service is busy; try again shortly")
+        except Exception:
+            log.exception("widget event %s failed", handler.__name__)
+            return error("internal", "internal error")
+
+    wrapper.__name__ = handler.__name__
+    return wrapper
+
+
+class WidgetNamespace(socketio.AsyncNamespace):
+    def __init__(self, host: ChannelHost) -> None:
+        super().__init__(WIDGET_NS)
+        self.host = host
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        auth = auth if isinstance(auth, dict) else {}
+        key = auth.get("inbox")
+        inbox = self.host.inbox(key) if isinstance(key, str) else None
+        if inbox is None or inbox.kind != "widget":
+            raise socketio.exceptions.ConnectionRefusedError(
+                "unknown_inbox",
+                {"code": "unknown_inbox", "message": f"no widget inbox with key {key!r}"},
+            )
+        token = auth.get("token")
+        visitor = self.host.verify_visitor_token(inbox, token) if isinstance(token, str) else None
+        if visitor is None:
+            token, visitor = self.host.issue_visitor_token(inbox)
+        await self.save_session(sid, {"inbox": inbox, "visitor": visitor})
+        await self.enter_room(sid, visitor_room(inbox.id, visitor))
+        thread = await self.host.thread(inbox, visitor, 0, limit=0)
+        session = {"token": token, "visitor_id": visitor, "conversation": thread.conversation}
+        await self.emit("session", session, to=sid)
+
+    async def _who(self, sid: str) -> tuple[InboxRef, str]:
+        session = await self.get_session(sid)
+        return session["inbox"], session["visitor"]
+
+    @acked
+    async def on_send(self, sid: str, data: Any = None) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            return error("bad_request", "payload must be an object")
+        client_id, text = data.get("client_id"), data.get("text")
+        if not isinstance(client_id, str) or not 1 <= len(client_id) <= 64:
+            return error("bad_request", "client_id must be a string of 1 to 64 characters")
+        if not isinstance(text, str):
+            return error("bad_request", "text must be a string")
+        inbox, visitor = await self._who(sid)
+        item = Inbound(sender=Sender(external_id=visitor), text=text, client_id=client_id)
+        [accepted] = await self.host.accept(inbox, [item])
+        conversation = accepted.conversation or {}
+        return {
+            "ok": True,
+            "message": accepted.message,
+            "conversation": {
+                k: conversation.get(k) for k in ("id", "tracking_code", "status", "last_seq")
+            },
+        }
+
+    @acked
+    async def on_sync(self, sid: str, data: Any = None) -> dict[str, Any]:
+        after = data.get("after_seq") if isinstance(data, dict) else None
+        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            return error("bad_request", "after_seq must be a non-negative integer")
+        inbox, visitor = await self._who(sid)
+        thread = await self.host.thread(inbox, visitor, after)
+        return {
+            "ok": True,
+            "conversation": thread.conversation,
+            "messages": thread.messages,
+            "more": thread.more,
+        }
+
+    @acked
+    async def on_typing(self, sid: str, data: Any = None) -> dict[str, Any]:
+        typing = data.get("typing") if isinstance(data, dict) else None
+        if not isinstance(typing, bool):
+            return error("bad_request", "typing must be true or false")
+        inbox, visitor = await self._who(sid)
+        await self.host.typing(inbox, visitor, typing)
+        return {"ok": True}
+
+    @acked
+    async def on_identify(self, sid: str, data: Any = None) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            return error("bad_request", "payload must be an object")
+        fields: dict[str, str] = {}
+        for name, limit in CONTACT_FIELDS.items():
+            value = data.get(name)
+            if value is None:
+                continue
+            if not isinstance(value, str) or len(value) > limit:
+                return error(
+                    "bad_request", f"{name} must be a string of at most {limit} characters"
+                )
+            if value.strip():
+                fields[name] = value.strip()
+        inbox, visitor = await self._who(sid)
+        contact = await self.host.update_contact(inbox, visitor, fields)
+        return {"ok": True, "contact": contact}

@@ -1,0 +1,73 @@
+"""Conversations and their messages: list, read, reply, change status."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from hub.api.deps import int_query, json_body, path_id, require_agent, text_field
+from hub.api.errors import api_error
+from hub.keys import SERVICE
+from hub.models import Status
+from hub.service import PAGE_MAX
+
+STATUSES = {str(s) for s in Status}
+
+
+async def list_conversations(request: web.Request) -> web.Response:
+    principal = await require_agent(request)
+    status = request.query.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise api_error(400, "bad_request", "status must be open, pending, resolved or closed")
+    items, cursor = await request.app[SERVICE].conversations(
+        principal,
+        status=status,
+        opd_slug=request.query.get("opd") or None,
+        cursor=request.query.get("cursor") or None,
+        limit=int_query(request, "limit", 50),
+    )
+    return web.json_response({"items": items, "next": cursor})
+
+
+async def get_conversation(request: web.Request) -> web.Response:
+    principal = await require_agent(request)
+    conversation = await request.app[SERVICE].conversation(principal, path_id(request))
+    return web.json_response(conversation)
+
+
+async def list_messages(request: web.Request) -> web.Response:
+    principal = await require_agent(request)
+    after = int_query(request, "cursor", 0)
+    limit = int_query(request, "limit", 50)
+    items, more = await request.app[SERVICE].messages(
+        principal, path_id(request), after, min(max(limit, 1), PAGE_MAX)
+    )
+    cursor = str(items[-1]["seq"]) if more and items else None
+    return web.json_response({"items": items, "next": cursor})
+
+
+async def post_message(request: web.Request) -> web.Response:
+    principal = await require_agent(request)
+    conv_id = path_id(request)
+    data = await json_body(request)
+    text = text_field(data, "text") or ""
+    private = data.get("private", False)
+    if not isinstance(private, bool):
+        raise api_error(400, "bad_request", "private must be true or false")
+    client_id = text_field(data, "client_id", required=False)
+    if client_id is not None and not 1 <= len(client_id) <= 64:
+        raise api_error(400, "bad_request", "client_id must have 1 to 64 characters")
+    result = await request.app[SERVICE].reply(
+        principal, conv_id, text=text, private=private, client_id=client_id
+    )
+    return web.json_response({"message": result.message}, status=200 if result.duplicate else 201)
+
+
+async def post_status(request: web.Request) -> web.Response:
+    principal = await require_agent(request)
+    conv_id = path_id(request)
+    data = await json_body(request)
+    raw = text_field(data, "status") or ""
+    if raw not in STATUSES:
+        raise api_error(400, "bad_request", "status must be open, pending, resolved or closed")
+    conversation = await request.app[SERVICE].set_status(principal, conv_id, Status(raw))
+    return web.json_response({"conversation": conversation})

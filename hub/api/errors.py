@@ -1,0 +1,48 @@
+"""One JSON error shape for the whole API, and the one place exceptions become statuses."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from hub.cases import CaseError
+from hub.channel import ChannelError, InboundRejected
+from hub.service import BadCursor
+from hub.store.db import StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+CASE_STATUS = {"not_found": 404, "closed": 409, "conflict": 409, "bad_transition": 409}
+
+
+def api_error(status: int, code: str, message: str) -> web.HTTPException:
+    body = json.dumps({"error": {"code": code, "message": message}})
+    exc = web.HTTPException(text=body, content_type="application/json")
+    exc.set_status(status)
+    return exc
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except CaseError as exc:
+        raise api_error(CASE_STATUS.get(exc.code, 422), exc.code, str(exc)) from None
+    except InboundRejected as exc:
+        raise api_error(exc.status, exc.code, str(exc)) from None
+    except ChannelError as exc:
+        raise api_error(exc.status, type(exc).__name__, str(exc)) from None
+    except BadCursor:
+        raise api_error(400, "bad_cursor", "the cursor is not valid") from None
+    except StorageUnavailable:
+        raise api_error(503, "unavailable", "storage is unavailable; try again shortly") from None
+    except web.HTTPException as exc:
+        if request.path.startswith("/api/") and exc.content_type != "application/json":
+            raise api_error(exc.status, exc.reason.lower().replace(" ", "_"), exc.reason) from None
+        raise

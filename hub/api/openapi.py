@@ -1,0 +1,237 @@
+"""The OpenAPI 3.1 document of REST API v1, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERROR = _json(_ref("Error"), "Error")
+ID_PARAM = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+CURSOR = {"name": "cursor", "in": "query", "schema": {"type": "string"}}
+LIMIT = {
+    "name": "limit",
+    "in": "query",
+    "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+}
+NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            }
+        },
+    },
+    "Agent": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "email": {"type": "string"},
+            "role": {"enum": ["admin", "supervisor", "agent"]},
+            "opd": {"anyOf": [_ref("Opd"), {"type": "null"}]},
+        },
+    },
+    "Opd": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "slug": {"type": "string"},
+            "name": {"type": "string"},
+        },
+    },
+    "Message": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "conversation_id": {"type": "integer"},
+            "seq": {"type": "integer", "minimum": 1},
+            "direction": {"enum": ["in", "out"]},
+            "sender_type": {"enum": ["contact", "agent", "system", "bot"]},
+            "sender_name": {"type": ["string", "null"]},
+            "kind": {"enum": ["text", "image", "file", "location", "note"]},
+            "text": {"type": "string"},
+            "private": {"type": "boolean"},
+            "attachments": {"type": "array", "items": {"type": "object"}},
+            "client_id": {"type": ["string", "null"]},
+            "delivery_status": {"enum": ["pending", "sent", "delivered", "read", "failed"]},
+            "error": {"type": ["string", "null"]},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "Conversation": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "tracking_code": {"type": "string", "example": "KNL-7Q4M2P"},
+            "status": {"enum": ["open", "pending", "resolved", "closed"]},
+            "inbox": {"type": "object"},
+            "opd": _ref("Opd"),
+            "contact": {"type": "object"},
+            "assignee": {"type": ["object", "null"]},
+            "priority": {"type": "string"},
+            "last_seq": {"type": "integer"},
+            "unread_count": {"type": "integer"},
+            "last_message_preview": {"type": ["string", "null"]},
+            "last_message_at": NULLABLE_TIME,
+            "created_at": {"type": "string", "format": "date-time"},
+            "first_response_at": NULLABLE_TIME,
+            "resolved_at": NULLABLE_TIME,
+        },
+    },
+}
+
+
+def _page(item: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": _ref(item)},
+            "next": {"type": ["string", "null"]},
+        },
+    }
+
+
+PATHS: dict[str, Any] = {
+    "/api/v1/auth/login": {
+        "post": {
+            "summary": "Log in; sets the kanal_session cookie",
+            "requestBody": _json(
+                {
+                    "type": "object",
+                    "required": ["email", "password"],
+                    "properties": {"email": {"type": "string"}, "password": {"type": "string"}},
+                }
+            ),
+            "responses": {"200": _json({"properties": {"agent": _ref("Agent")}}), "401": ERROR},
+        }
+    },
+    "/api/v1/auth/logout": {
+        "post": {"summary": "End this session", "responses": {"204": {"description": "Done"}}}
+    },
+    "/api/v1/me": {
+        "get": {
+            "summary": "The logged-in agent",
+            "responses": {"200": _json({"properties": {"agent": _ref("Agent")}}), "401": ERROR},
+        }
+    },
+    "/api/v1/conversations": {
+        "get": {
+            "summary": "Visible conversations, newest activity first (keyset pagination)",
+            "parameters": [
+                {
+                    "name": "status",
+                    "in": "query",
+                    "schema": {"enum": ["open", "pending", "resolved", "closed"]},
+                },
+                {
+                    "name": "opd",
+                    "in": "query",
+                    "schema": {"type": "string"},
+                    "description": "OPD slug",
+                },
+                CURSOR,
+                LIMIT,
+            ],
+            "responses": {"200": _json(_page("Conversation")), "400": ERROR, "401": ERROR},
+        }
+    },
+    "/api/v1/conversations/{id}": {
+        "get": {
+            "summary": "One conversation",
+            "parameters": [ID_PARAM],
+            "responses": {"200": _json(_ref("Conversation")), "404": ERROR},
+        }
+    },
+    "/api/v1/conversations/{id}/messages": {
+        "get": {
+            "summary": "Messages in seq order; `next` is the cursor of the following page",
+            "parameters": [ID_PARAM, CURSOR, LIMIT],
+            "responses": {"200": _json(_page("Message")), "404": ERROR},
+        },
+        "post": {
+            "summary": "Reply to the resident, or write a private note",
+            "parameters": [ID_PARAM],
+            "requestBody": _json(
+                {
+                    "type": "object",
+                    "required": ["text"],
+                    "properties": {
+                        "text": {"type": "string"},
+                        "private": {"type": "boolean", "default": False},
+                        "client_id": {"type": "string", "maxLength": 64},
+                    },
+                }
+            ),
+            "responses": {
+                "201": _json({"properties": {"message": _ref("Message")}}, "Created"),
+                "200": _json(
+                    {"properties": {"message": _ref("Message")}}, "Already stored (same client_id)"
+                ),
+                "404": ERROR,
+                "409": ERROR,
+                "422": ERROR,
+            },
+        },
+    },
+    "/api/v1/conversations/{id}/status": {
+        "post": {
+            "summary": "Change the case's status",
+            "parameters": [ID_PARAM],
+            "requestBody": _json(
+                {
+                    "type": "object",
+                    "required": ["status"],
+                    "properties": {"status": {"enum": ["open", "pending", "resolved", "closed"]}},
+                }
+            ),
+            "responses": {
+                "200": _json({"properties": {"conversation": _ref("Conversation")}}),
+                "404": ERROR,
+                "409": ERROR,
+            },
+        }
+    },
+    "/api/v1/openapi.json": {
+        "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}
+    },
+    "/healthz": {
+        "get": {
+            "summary": "200 when storage answers, 503 otherwise",
+            "responses": {"200": {"description": "Healthy"}, "503": {"description": "Degraded"}},
+        }
+    },
+}
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "Kanal REST API", "version": "1"},
+    "components": {
+        "schemas": SCHEMAS,
+        "securitySchemes": {
+            "session": {"type": "apiKey", "in": "cookie", "name": "kanal_session"},
+            "bearer": {"type": "http", "scheme": "bearer"},
+        },
+    },
+    "security": [{"session": []}, {"bearer": []}],
+    "paths": PATHS,
+}
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(DOCUMENT)

@@ -1,0 +1,96 @@
+"""Composition root: create_app(settings) wires storage, services, sockets, channels, routes."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+
+from hub import api
+from hub import web as pages
+from hub.api.errors import error_middleware
+from hub.auth import Auth, VisitorTokens, secret_key
+from hub.channel import Channel
+from hub.config import Settings
+from hub.directory import sync_settings
+from hub.events import EventBus
+from hub.keys import AUTH, SERVICE, SETTINGS, STORE
+from hub.realtime import AgentNamespace, FanOut, create_socket_server
+from hub.service import HubService
+from hub.store.db import Store
+from hub.store.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+#: Channel packages the hub looks for (channels/<kind>), by inbox kind.
+CHANNEL_KINDS = ("widget", "telegram", "whatsapp", "manual")
+CHANNELS = web.AppKey("channels", list[Channel])
+
+
+def load_channels(service: HubService) -> list[Channel]:
+    """Import channels/<kind> for every kind that is installed; the hub names none of them."""
+    loaded: list[Channel] = []
+    for kind in CHANNEL_KINDS:
+        try:
+            module = importlib.import_module(f"channels.{kind}")
+        except ModuleNotFoundError as exc:
+            if exc.name not in (f"channels.{kind}", "channels"):
+                raise
+            continue
+        channel_class = getattr(module, "CHANNEL", None)
+        if channel_class is None:
+            continue
+        channel = channel_class(service)
+        service.channels[channel.kind] = channel
+        loaded.append(channel)
+    return loaded
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(middlewares=[error_middleware], client_max_size=4 * 1024 * 1024)
+    store = Store(settings.database)
+    bus = EventBus()
+    secret = secret_key(settings.server.secret_key, Path(settings.server.data_dir))
+    service = HubService(
+        store, bus, VisitorTokens(secret), max_message_length=settings.messages.max_length
+    )
+    auth = Auth(store, settings.sessions.max_age_hours)
+    app[SETTINGS], app[STORE], app[SERVICE], app[AUTH] = settings, store, service, auth
+
+    sio = create_socket_server()
+    sio.attach(app)
+    service.sio = sio
+    sio.register_namespace(AgentNamespace(service, auth))
+    FanOut(sio, service).subscribe(bus)
+
+    channels = load_channels(service)
+    app[CHANNELS] = channels
+    for channel in channels:
+        for method, path, handler in channel.routes():
+            app.router.add_route(method, path, handler)
+    api.add_routes(app)
+    pages.add_routes(app)
+    app.cleanup_ctx.append(_lifecycle)
+    return app
+
+
+async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
+    settings, store, service = app[SETTINGS], app[STORE], app[SERVICE]
+    if store.sqlite:
+        await asyncio.to_thread(upgrade, settings.database.url)
+    await store.start()
+    await store.write(lambda conn: sync_settings(conn, settings))
+    await service.start()
+    for channel in app[CHANNELS]:
+        await channel.start()
+    log.info("kanal is ready on %s", settings.server.public_url)
+    yield
+    channels: list[Channel] = app[CHANNELS]
+    for channel in reversed(channels):
+        await channel.stop()
+    await service.stop()
+    await store.stop()

@@ -1,0 +1,178 @@
+"""What agents do to a case: reply, write a note, change its status, read it.
+
+Each operation is a job run in one transaction; the caller publishes the events after
+the commit. Visibility is checked inside the job, against the row it changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from hub.auth import Principal
+from hub.directory import Directory
+from hub.models import Delivery, Direction, Kind, SenderType, Status, utcnow
+from hub.store import schema as s
+from hub.store.queries import advance, conversation_by_id, insert_message
+from hub.views import conversation_view, message_view, preview
+
+
+class CaseError(Exception):
+    """An operation the rules refuse; code is the API's error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Change:
+    conversation: dict[str, Any]
+    changed: bool
+    recipient: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    message: dict[str, Any]
+    conversation: dict[str, Any]
+    duplicate: bool
+    outbound: bool  # queued for a provider (non-live channel, not a note)
+    recipient: str
+
+
+def visible_conversation(conn: Connection, principal: Principal, conv_id: int) -> Any:
+    """The conversation if this agent may see it; otherwise the same answer as no such case."""
+    row = conversation_by_id(conn, conv_id)
+    if row is None or not principal.can_see(row.opd_id):
+        raise CaseError("not_found", "conversation not found")
+    return row
+
+
+def reply(
+    conn: Connection,
+    directory: Directory,
+    principal: Principal,
+    conv_id: int,
+    *,
+    text: str,
+    private: bool,
+    client_id: str | None,
+    live: bool,
+) -> Reply:
+    conv = visible_conversation(conn, principal, conv_id)
+    if client_id is not None:
+        stored = conn.execute(
+            select(s.message).where(
+                s.message.c.conversation_id == conv_id, s.message.c.client_id == client_id
+            )
+        ).first()
+        if stored is not None:
+            view = message_view(stored, principal.name)
+            return Reply(view, conversation_view(conv, directory), True, False, conv.reply_to)
+    if conv.status == Status.CLOSED:
+        raise CaseError("closed", "this case is closed")
+    now = utcnow()
+    row = advance(
+        conn, conv_id, now, conv.last_message_preview if private else preview(text), inbound=False
+    )
+    extra: dict[str, Any] = {}
+    if not private:
+        extra["unread_count"] = 0
+        if conv.first_response_at is None:
+            extra["first_response_at"] = now
+    if extra:
+        conn.execute(update(s.conversation).where(s.conversation.c.id == conv_id).values(**extra))
+    outbound = not private and not live
+    message = insert_message(
+        conn,
+        row,
+        direction=Direction.OUT,
+        sender_type=SenderType.AGENT,
+        sender_agent_id=principal.id,
+        kind=Kind.NOTE if private else Kind.TEXT,
+        private=private,
+        text=text,
+        client_id=client_id,
+        delivery_status=Delivery.PENDING if outbound else Delivery.SENT,
+        created_at=now,
+    )
+    if outbound:
+        conn.execute(
+            insert(s.outbox).values(
+                message_id=message["id"],
+                inbox_id=conv.inbox_id,
+                conversation_id=conv_id,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    fresh = {**conv._mapping, **row._mapping, **extra}
+    view = message_view(message, principal.name)
+    return Reply(view, conversation_view(fresh, directory), False, outbound, conv.reply_to)
+
+
+ALLOWED = {
+    Status.OPEN: {Status.PENDING, Status.RESOLVED, Status.CLOSED},
+    Status.PENDING: {Status.OPEN, Status.RESOLVED, Status.CLOSED},
+    Status.RESOLVED: {Status.OPEN, Status.CLOSED},
+    Status.CLOSED: set(),
+}
+
+
+def set_status(
+    conn: Connection, directory: Directory, principal: Principal, conv_id: int, status: Status
+) -> Change:
+    """Move a case along its lifecycle."""
+    conv = visible_conversation(conn, principal, conv_id)
+    current = Status(conv.status)
+    if status == current:
+        return Change(conversation_view(conv, directory), False, conv.reply_to)
+    if status not in ALLOWED[current]:
+        raise CaseError("bad_transition", f"a {current} case cannot become {status}")
+    if status == Status.OPEN and _has_other_open(conn, conv):
+        raise CaseError("conflict", "the resident already has another open case in this inbox")
+    now = utcnow()
+    values: dict[str, Any] = {"status": str(status), "updated_at": now}
+    if status == Status.RESOLVED:
+        values["resolved_at"] = now
+    elif status == Status.OPEN:
+        values["resolved_at"] = None
+    conn.execute(update(s.conversation).where(s.conversation.c.id == conv_id).values(**values))
+    conn.execute(
+        insert(s.event).values(
+            conversation_id=conv_id,
+            agent_id=principal.id,
+            action="status",
+            data={"from": str(current), "to": str(status)},
+            created_at=now,
+        )
+    )
+    return Change(conversation_view({**conv._mapping, **values}, directory), True, conv.reply_to)
+
+
+def _has_other_open(conn: Connection, conv: Any) -> bool:
+    c = s.conversation.c
+    row = conn.execute(
+        select(c.id).where(
+            c.contact_id == conv.contact_id,
+            c.inbox_id == conv.inbox_id,
+            c.id != conv.id,
+            c.status.in_((Status.OPEN, Status.PENDING)),
+        )
+    ).first()
+    return row is not None
+
+
+def mark_read(conn: Connection, directory: Directory, principal: Principal, conv_id: int) -> Change:
+    conv = visible_conversation(conn, principal, conv_id)
+    if conv.unread_count == 0:
+        return Change(conversation_view(conv, directory), False, conv.reply_to)
+    conn.execute(
+        update(s.conversation).where(s.conversation.c.id == conv_id).values(unread_count=0)
+    )
+    return Change(
+        conversation_view({**conv._mapping, "unread_count": 0}, directory), True, conv.reply_to
+    )

@@ -1,0 +1,137 @@
+"""The adapter contract every channel implements, and what the hub offers a channel.
+
+A channel never imports the core: the hub hands it a ChannelHost (the way in) at
+construction, and calls its methods (the way out). One Channel object serves every
+inbox of its kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+from aiohttp import web
+
+from hub.models import Inbound, InboxRef, Outbound, StatusUpdate
+
+
+class ChannelError(Exception):
+    """Base of the channel error ladder; each rung maps to one HTTP status."""
+
+    status = 400
+
+
+class ChannelAuthError(ChannelError):
+    """A webhook's signature or secret is missing or wrong."""
+
+    status = 401
+
+
+class InboundRejected(ChannelError):
+    """The resident's message breaks a rule (too long, empty); nothing was stored."""
+
+    status = 422
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class HubUnavailable(ChannelError):
+    """Storage did not answer: nothing was stored, the sender should retry."""
+
+    status = 503
+
+
+class ChannelSendError(ChannelError):
+    """A provider refused or failed a send; retryable decides retry vs dead letter."""
+
+    status = 502
+
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What ingest did with one inbound item, in API shapes."""
+
+    message: dict[str, Any] | None
+    conversation: dict[str, Any] | None
+    duplicate: bool = False
+    new_conversation: bool = False
+    recipient: str | None = None  # the resident's address on the channel
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A resident's current conversation and a page of its messages."""
+
+    conversation: dict[str, Any] | None
+    messages: list[dict[str, Any]]
+    more: bool
+
+
+class ChannelHost(Protocol):
+    """The hub as a channel sees it."""
+
+    max_message_length: int
+
+    def inbox(self, key: str) -> InboxRef | None: ...
+
+    async def accept(
+        self, inbox: InboxRef, items: Sequence[Inbound | StatusUpdate]
+    ) -> list[Accepted]: ...
+
+    async def thread(
+        self, inbox: InboxRef, external_id: str, after_seq: int, limit: int = 200
+    ) -> Thread: ...
+
+    async def update_contact(
+        self, inbox: InboxRef, external_id: str, fields: dict[str, str]
+    ) -> dict[str, Any]: ...
+
+    async def typing(self, inbox: InboxRef, external_id: str, typing: bool) -> None: ...
+
+    def issue_visitor_token(self, inbox: InboxRef) -> tuple[str, str]: ...
+
+    def verify_visitor_token(self, inbox: InboxRef, token: str) -> str | None: ...
+
+    @property
+    def socketio(self) -> Any: ...
+
+
+Route = tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]
+
+
+class Channel:
+    """Base of all channels. Override what your channel does; the rest is a no-op."""
+
+    kind: ClassVar[str]
+    #: Delivers replies itself over a live connection (the widget), not through the outbox.
+    live: ClassVar[bool] = False
+
+    def __init__(self, host: ChannelHost) -> None:
+        self.host = host
+
+    def routes(self) -> list[Route]:
+        """HTTP routes (method, path, handler) the channel serves, e.g. webhooks."""
+        return []
+
+    async def start(self) -> None:
+        """Called once the hub is ready (storage up, socket server mounted)."""
+
+    async def stop(self) -> None:
+        """Called at shutdown, before storage closes."""
+
+    async def send(self, inbox: InboxRef, out: Outbound) -> str | None:
+        """Deliver out to the provider; returns the provider's message id."""
+        raise ChannelSendError(f"channel {self.kind} cannot send", retryable=False)
+
+    async def push(
+        self, inbox: InboxRef, recipient: str, event: str, payload: dict[str, Any]
+    ) -> None:
+        """Live channels: show an event (message, typing, conversation) to the resident now."""

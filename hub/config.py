@@ -1,0 +1,157 @@
+"""Settings: TOML file + KANAL_<SECTION>__<KEY> environment overrides -> frozen, typed."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ENV_PREFIX = "KANAL_"
+InboxKind = Literal["widget", "telegram", "whatsapp", "manual", "api"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ServerSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    public_url: str = "http://127.0.0.1:8080"
+    secret_key: str = ""
+    data_dir: str = "data"
+    cookie_secure: bool | None = None
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite+aiosqlite:///data/kanal.db"
+    synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = "FULL"
+    busy_timeout_ms: int = Field(5000, ge=0)
+    batch_max: int = Field(256, ge=1, le=10000)
+
+    @field_validator("url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+
+class RedisSettings(_Section):
+    url: str = ""
+
+
+class MessageSettings(_Section):
+    max_length: int = Field(4000, ge=1, le=100_000)
+
+
+class SessionSettings(_Section):
+    max_age_hours: int = Field(12, ge=1)
+
+
+class OrganizationSettings(_Section):
+    name: str = "Pemerintah Kota Contoh"
+
+
+class OpdSettings(_Section):
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    name: str = Field(min_length=1)
+
+
+class InboxSettings(BaseModel):
+    """One channel instance; channel-specific keys (token, secrets...) are kept as extras."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    key: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
+    kind: InboxKind
+    opd: str
+    name: str = ""
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class Settings(_Section):
+    server: ServerSettings = ServerSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    redis: RedisSettings = RedisSettings()
+    messages: MessageSettings = MessageSettings()
+    sessions: SessionSettings = SessionSettings()
+    organization: OrganizationSettings = OrganizationSettings()
+    opds: tuple[OpdSettings, ...] = ()
+    inboxes: tuple[InboxSettings, ...] = ()
+
+    @field_validator("inboxes")
+    @classmethod
+    def _unique_keys(cls, inboxes: tuple[InboxSettings, ...]) -> tuple[InboxSettings, ...]:
+        keys = [i.key for i in inboxes]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"duplicate inbox key(s): {', '.join(dupes)}")
+        return inboxes
+
+    def check_references(self) -> list[str]:
+        """Problems that span sections: an inbox routed to an OPD nobody declared."""
+        slugs = {o.slug for o in self.opds}
+        return [
+            f"inboxes[{n}].opd = {i.opd!r}: expected the slug of a declared [[opds]] entry"
+            for n, i in enumerate(self.inboxes)
+            if slugs and i.opd not in slugs
+        ]
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; .problems has one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read the TOML file (if any), apply environment overrides, validate."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError([f"config file {path}: not found"]) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError([f"config file {path}: invalid TOML: {exc}"]) from None
+    _apply_env(data, os.environ if env is None else env)
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError([_describe(err) for err in exc.errors()]) from None
+    problems = settings.check_references()
+    if problems:
+        raise ConfigError(problems)
+    return settings
+
+
+def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> None:
+    """KANAL_DATABASE__URL=... sets [database] url; pydantic converts the string to its type."""
+    for name, raw in env.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        if not section or not key:
+            continue
+        target = data.setdefault(section, {})
+        if isinstance(target, dict):
+            target[key] = raw
+
+
+def _describe(err: Any) -> str:
+    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    value = err.get("input")
+    shown = "(missing)" if err["type"] == "missing" else repr(value)
+    if isinstance(value, dict | list):
+        shown = "(table)" if isinstance(value, dict) else "(list)"
+    return f"{loc} = {shown}: {err['msg']}"

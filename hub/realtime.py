@@ -1,0 +1,264 @@
+"""The Socket.IO server: the `/agent` namespace, and fan-out of committed events.
+
+Only the server joins rooms. Rooms on /agent: `opd:<id>` (every agent of an OPD),
+`admins` (coordinators, who see every OPD), `conv:<id>` (sockets viewing a thread, for
+typing). The resident side (/widget) is a channel: channels/widget.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from http.cookies import SimpleCookie
+from typing import Any
+
+import socketio
+
+from hub.auth import SESSION_COOKIE, Auth, Principal
+from hub.cases import CaseError
+from hub.events import ConversationChanged, EventBus, MessageCreated, Typing
+from hub.models import Status
+from hub.service import PAGE_MAX, HubService
+from hub.store.db import StorageUnavailable
+from hub.views import public_conversation_view
+
+log = logging.getLogger(__name__)
+AGENT_NS = "/agent"
+
+
+def create_socket_server(cors_origins: list[str] | str | None = None) -> socketio.AsyncServer:
+    return socketio.AsyncServer(
+        async_mode="aiohttp",
+        cors_allowed_origins=cors_origins if cors_origins is not None else [],
+        max_http_buffer_size=256 * 1024,
+        ping_interval=20,
+        ping_timeout=20,
+    )
+
+
+def agent_rooms(opd_id: int) -> list[str]:
+    return [f"opd:{opd_id}", "admins"]
+
+
+class BadRequest(Exception):
+    pass
+
+
+def ack_error(code: str, message: str) -> dict[str, Any]:
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+Handler = Callable[..., Awaitable[dict[str, Any]]]
+
+
+def guarded(handler: Handler) -> Handler:
+    """Every event answers one ack object; a bad payload never drops the connection."""
+
+    async def wrapper(self: Any, sid: str, data: Any = None) -> dict[str, Any]:
+        try:
+            return await handler(self, sid, data)
+        except BadRequest as exc:
+            return ack_error("bad_request", str(exc))
+        except CaseError as exc:
+            return ack_error(exc.code, str(exc))
+        except StorageUnavailable:
+            return ack_error("unavailable", "storage is unavailable; try again shortly")
+        except Exception:
+            log.exception("socket event %s failed", handler.__name__)
+            return ack_error("internal", "internal error")
+
+    wrapper.__name__ = handler.__name__
+    return wrapper
+
+
+def field(data: Any, name: str, kind: type, *, required: bool = True, default: Any = None) -> Any:
+    if not isinstance(data, dict):
+        raise BadRequest("payload must be an object")
+    value = data.get(name, default)
+    if value is None and not required:
+        return default
+    if kind is int and isinstance(value, bool):
+        raise BadRequest(f"{name} must be an integer")
+    if not isinstance(value, kind):
+        raise BadRequest(f"{name} must be {kind.__name__}")
+    return value
+
+
+def client_id_of(data: Any) -> str | None:
+    value = field(data, "client_id", str, required=False)
+    if value is not None and not 1 <= len(value) <= 64:
+        raise BadRequest("client_id must have 1 to 64 characters")
+    return value
+
+
+class AgentNamespace(socketio.AsyncNamespace):
+    def __init__(self, service: HubService, auth: Auth) -> None:
+        super().__init__(AGENT_NS)
+        self.service = service
+        self.auth = auth
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        cookie = _cookie(environ.get("HTTP_COOKIE", ""))
+        principal = await self.auth.authenticate(
+            cookie, f"Bearer {token}" if isinstance(token, str) else None
+        )
+        if principal is None:
+            raise socketio.exceptions.ConnectionRefusedError("unauthorized")
+        await self.save_session(sid, {"principal": principal})
+        if principal.sees_all_opds:
+            await self.enter_room(sid, "admins")
+        elif principal.opd_id is not None:
+            await self.enter_room(sid, f"opd:{principal.opd_id}")
+        opd = self.service.directory.opds.get(principal.opd_id or 0)
+        hello = {
+            "id": principal.id,
+            "name": principal.name,
+            "email": principal.email,
+            "role": str(principal.role),
+            "opd": opd.view() if opd else None,
+        }
+        await self.emit("hello", {"agent": hello}, to=sid)
+
+    async def _principal(self, sid: str) -> Principal:
+        session = await self.get_session(sid)
+        principal: Principal = session["principal"]
+        return principal
+
+    @guarded
+    async def on_join(self, sid: str, data: Any) -> dict[str, Any]:
+        conv_id = field(data, "conversation_id", int)
+        after = field(data, "after_seq", int, required=False, default=0)
+        principal = await self._principal(sid)
+        conversation = await self.service.conversation(principal, conv_id)
+        messages, more = await self.service.messages(principal, conv_id, after)
+        await self.enter_room(sid, f"conv:{conv_id}")
+        return {"ok": True, "conversation": conversation, "messages": messages, "more": more}
+
+    @guarded
+    async def on_leave(self, sid: str, data: Any) -> dict[str, Any]:
+        conv_id = field(data, "conversation_id", int)
+        await self.leave_room(sid, f"conv:{conv_id}")
+        return {"ok": True}
+
+    @guarded
+    async def on_sync(self, sid: str, data: Any) -> dict[str, Any]:
+        conv_id = field(data, "conversation_id", int)
+        after = field(data, "after_seq", int)
+        principal = await self._principal(sid)
+        messages, more = await self.service.messages(principal, conv_id, after, PAGE_MAX)
+        return {"ok": True, "messages": messages, "more": more}
+
+    @guarded
+    async def on_send(self, sid: str, data: Any) -> dict[str, Any]:
+        conv_id = field(data, "conversation_id", int)
+        text = field(data, "text", str)
+        private = field(data, "private", bool, required=False, default=False)
+        result = await self.service.reply(
+            await self._principal(sid),
+            conv_id,
+            text=text,
+            private=private,
+            client_id=client_id_of(data),
+        )
+        return {"ok": True, "message": result.message}
+
+    @guarded
+    async def on_typing(self, sid: str, data: Any) -> dict[str, Any]:
+        conv_id = field(data, "conversation_id", int)
+        typing = field(data, "typing", bool)
+        await self.service.agent_typing(await self._principal(sid), conv_id, typing)
+        return {"ok": True}
+
+    @guarded
+    async def on_read(self, sid: str, data: Any) -> dict[str, Any]:
+        conv_id = field(data, "conversation_id", int)
+        await self.service.mark_read(await self._principal(sid), conv_id)
+        return {"ok": True}
+
+    @guarded
+    async def on_status(self, sid: str, data: Any) -> dict[str, Any]:
+        conv_id = field(data, "conversation_id", int)
+        raw = field(data, "status", str)
+        try:
+            status = Status(raw)
+        except ValueError:
+            raise BadRequest("status must be open, pending, resolved or closed") from None
+        conversation = await self.service.set_status(await self._principal(sid), conv_id, status)
+        return {"ok": True, "conversation": conversation}
+
+
+def _cookie(header: str) -> str | None:
+    if not header:
+        return None
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header)
+    except Exception:
+        return None
+    morsel = jar.get(SESSION_COOKIE)
+    return morsel.value if morsel is not None else None
+
+
+class FanOut:
+    """Listeners that show committed events to agents and, on live channels, to residents."""
+
+    def __init__(self, sio: socketio.AsyncServer, service: HubService) -> None:
+        self.sio = sio
+        self.service = service
+
+    def subscribe(self, bus: EventBus) -> None:
+        bus.subscribe(MessageCreated, self.on_message)
+        bus.subscribe(ConversationChanged, self.on_conversation)
+        bus.subscribe(Typing, self.on_typing)
+
+    async def on_message(self, event: MessageCreated) -> None:
+        conv = event.conversation
+        payload = {"message": event.message, "conversation": conv}
+        await self.sio.emit(
+            "message", payload, to=agent_rooms(conv["opd"]["id"]), namespace=AGENT_NS
+        )
+        if not event.message["private"]:
+            await self._push(conv, event.recipient, "message", event.message)
+            if event.new_conversation:
+                await self._push(conv, event.recipient, "conversation", _public(conv))
+
+    async def on_conversation(self, event: ConversationChanged) -> None:
+        conv = event.conversation
+        await self.sio.emit(
+            "conversation", conv, to=agent_rooms(conv["opd"]["id"]), namespace=AGENT_NS
+        )
+        if event.action == "status":
+            await self._push(conv, event.recipient, "conversation", _public(conv))
+
+    async def on_typing(self, event: Typing) -> None:
+        payload: dict[str, Any] = {
+            "conversation_id": event.conversation_id,
+            "typing": event.typing,
+            "who": event.who,
+        }
+        if event.name:
+            payload["name"] = event.name
+        room = f"conv:{event.conversation_id}"
+        await self.sio.emit("typing", payload, to=room, namespace=AGENT_NS)
+        if event.who == "agent":
+            await self._push_to(event.inbox_id, event.recipient, "typing", {"typing": event.typing})
+
+    async def _push(
+        self, conv: dict[str, Any], recipient: str, name: str, payload: dict[str, Any]
+    ) -> None:
+        inbox = self.service.directory.inbox_by_key(conv["inbox"]["key"])
+        if inbox is not None:
+            await self._push_to(inbox.id, recipient, name, payload)
+
+    async def _push_to(
+        self, inbox_id: int, recipient: str, name: str, payload: dict[str, Any]
+    ) -> None:
+        inbox = self.service.directory.inboxes.get(inbox_id)
+        channel = self.service.channel_for(inbox) if inbox is not None else None
+        if inbox is not None and channel is not None and channel.live:
+            await channel.push(inbox, recipient, name, payload)
+
+
+def _public(conv: dict[str, Any]) -> dict[str, Any]:
+    return public_conversation_view(conv)

@@ -1,0 +1,311 @@
+"""The hub's operations: what channels (through ChannelHost) and agents (through the API
+and the console socket) ask of it. Each runs one job in the store, then queues events
+that a single dispatcher publishes in commit order, after the caller has its answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import logging
+from collections.abc import Awaitable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, insert, update
+
+from hub import cases, ingest
+from hub.auth import Principal, VisitorTokens
+from hub.channel import Accepted, Channel, HubUnavailable, Thread
+from hub.directory import Directory, load_directory
+from hub.events import ConversationChanged, Event, EventBus, MessageCreated, Typing
+from hub.models import Inbound, InboxRef, Status, StatusUpdate, utcnow
+from hub.store import queries
+from hub.store import schema as s
+from hub.store.db import StorageUnavailable, Store
+from hub.views import conversation_view, message_view, public_conversation_view
+
+log = logging.getLogger(__name__)
+PAGE_MAX = 200
+T = TypeVar("T")
+
+
+class HubService:
+    def __init__(
+        self,
+        store: Store,
+        bus: EventBus,
+        visitor_tokens: VisitorTokens,
+        *,
+        max_message_length: int,
+    ) -> None:
+        self.store = store
+        self.bus = bus
+        self.max_message_length = max_message_length
+        self.limits = ingest.Limits(max_length=max_message_length)
+        self.directory = Directory()
+        self.channels: dict[str, Channel] = {}
+        self.sio: Any = None
+        self._tokens = visitor_tokens
+        self._events: asyncio.Queue[Event | None] = asyncio.Queue()
+        self._dispatcher: asyncio.Task[None] | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+    async def start(self) -> None:
+        self.directory = await self.store.read(load_directory)
+        self._dispatcher = asyncio.create_task(self._dispatch(), name="kanal-events")
+
+    async def stop(self) -> None:
+        if self._dispatcher is not None:
+            self._events.put_nowait(None)
+            await self._dispatcher
+            self._dispatcher = None
+
+    async def drain(self) -> None:
+        """Wait until every queued event has been published (tests, shutdown)."""
+        await self._events.join()
+
+    def emit(self, event: Event) -> None:
+        self._events.put_nowait(event)
+
+    async def _dispatch(self) -> None:
+        while True:
+            event = await self._events.get()
+            try:
+                if event is None:
+                    return
+                await self.bus.publish(event)
+            finally:
+                self._events.task_done()
+
+    def channel_for(self, inbox: InboxRef) -> Channel | None:
+        return self.channels.get(inbox.kind)
+
+    def is_live(self, inbox_id: int) -> bool:
+        inbox = self.directory.inboxes.get(inbox_id)
+        channel = self.channel_for(inbox) if inbox else None
+        return bool(channel and channel.live)
+
+    # -- ChannelHost -------------------------------------------------------------------
+    @property
+    def socketio(self) -> Any:
+        return self.sio
+
+    def inbox(self, key: str) -> InboxRef | None:
+        return self.directory.inbox_by_key(key)
+
+    async def accept(
+        self, inbox: InboxRef, items: Sequence[Inbound | StatusUpdate]
+    ) -> list[Accepted]:
+        """Store a provider delivery atomically; events follow the commit."""
+        for item in items:
+            if isinstance(item, Inbound):
+                ingest.validate(item, self.limits)
+        directory = self.directory
+
+        def job(conn: Connection) -> list[Accepted]:
+            return [
+                ingest.accept_inbound(conn, directory, inbox, item)
+                if isinstance(item, Inbound)
+                else ingest.apply_status(conn, directory, inbox, item)
+                for item in items
+            ]
+
+        results = await _for_channel(self.store.write(job))
+        for result in results:
+            if result.duplicate or result.message is None or result.conversation is None:
+                continue
+            self.emit(
+                MessageCreated(
+                    result.message,
+                    result.conversation,
+                    result.recipient or "",
+                    new_conversation=result.new_conversation,
+                )
+            )
+        return results
+
+    async def thread(
+        self, inbox: InboxRef, external_id: str, after_seq: int, limit: int = PAGE_MAX
+    ) -> Thread:
+        limit = max(0, min(limit, PAGE_MAX))
+
+        def job(conn: Connection) -> Thread:
+            conv = queries.latest_conversation_of(conn, inbox.id, inbox.kind, external_id)
+            if conv is None:
+                return Thread(None, [], False)
+            if limit == 0:
+                return Thread(public_conversation_view(conv), [], False)
+            rows = queries.message_page(conn, conv.id, after_seq, limit + 1, include_private=False)
+            views = [message_view(r) for r in rows[:limit]]
+            return Thread(public_conversation_view(conv), views, len(rows) > limit)
+
+        return await _for_channel(self.store.read(job))
+
+    async def update_contact(
+        self, inbox: InboxRef, external_id: str, fields: dict[str, str]
+    ) -> dict[str, Any]:
+        def job(conn: Connection) -> dict[str, Any]:
+            row = queries.contact_by_identity(conn, inbox.kind, external_id)
+            now = utcnow()
+            if row is None:
+                contact_id = queries.new_id(
+                    conn, insert(s.contact).values(created_at=now, **fields)
+                )
+                conn.execute(
+                    insert(s.contact_identity).values(
+                        contact_id=contact_id,
+                        channel=inbox.kind,
+                        external_id=external_id,
+                        created_at=now,
+                    )
+                )
+            elif fields:
+                conn.execute(update(s.contact).where(s.contact.c.id == row.id).values(**fields))
+            fresh = queries.contact_by_identity(conn, inbox.kind, external_id)
+            return {"name": fresh.name, "email": fresh.email, "phone": fresh.phone}
+
+        return await _for_channel(self.store.write(job))
+
+    async def typing(self, inbox: InboxRef, external_id: str, typing: bool) -> None:
+        conv = await _for_channel(
+            self.store.read(
+                lambda c: queries.latest_conversation_of(c, inbox.id, inbox.kind, external_id)
+            )
+        )
+        if conv is not None and conv.status in (Status.OPEN, Status.PENDING):
+            self.emit(Typing(conv.id, inbox.id, external_id, "contact", typing))
+
+    def issue_visitor_token(self, inbox: InboxRef) -> tuple[str, str]:
+        return self._tokens.issue(inbox.id)
+
+    def verify_visitor_token(self, inbox: InboxRef, token: str) -> str | None:
+        return self._tokens.verify(inbox.id, token)
+
+    # -- agents ------------------------------------------------------------------------
+    async def reply(
+        self,
+        principal: Principal,
+        conv_id: int,
+        *,
+        text: str,
+        private: bool = False,
+        client_id: str | None = None,
+    ) -> cases.Reply:
+        if not text.strip():
+            raise cases.CaseError("empty", "message is empty")
+        if len(text) > self.max_message_length:
+            raise cases.CaseError(
+                "too_long", f"message is longer than {self.max_message_length} characters"
+            )
+        directory = self.directory
+
+        def job(conn: Connection) -> cases.Reply:
+            conv = cases.visible_conversation(conn, principal, conv_id)
+            live = self.is_live(conv.inbox_id)
+            return cases.reply(
+                conn,
+                directory,
+                principal,
+                conv_id,
+                text=text,
+                private=private,
+                client_id=client_id,
+                live=live,
+            )
+
+        result = await self.store.write(job)
+        if not result.duplicate:
+            self.emit(MessageCreated(result.message, result.conversation, result.recipient))
+        return result
+
+    async def set_status(
+        self, principal: Principal, conv_id: int, status: Status
+    ) -> dict[str, Any]:
+        change = await self.store.write(
+            lambda c: cases.set_status(c, self.directory, principal, conv_id, status)
+        )
+        if change.changed:
+            self.emit(ConversationChanged(change.conversation, "status", change.recipient))
+        return change.conversation
+
+    async def mark_read(self, principal: Principal, conv_id: int) -> dict[str, Any]:
+        change = await self.store.write(
+            lambda c: cases.mark_read(c, self.directory, principal, conv_id)
+        )
+        if change.changed:
+            self.emit(ConversationChanged(change.conversation, "read", change.recipient))
+        return change.conversation
+
+    async def agent_typing(self, principal: Principal, conv_id: int, typing: bool) -> None:
+        row = await self.store.read(lambda c: cases.visible_conversation(c, principal, conv_id))
+        self.emit(Typing(conv_id, row.inbox_id, row.reply_to, "agent", typing, principal.name))
+
+    async def conversation(self, principal: Principal, conv_id: int) -> dict[str, Any]:
+        row = await self.store.read(lambda c: cases.visible_conversation(c, principal, conv_id))
+        return conversation_view(row, self.directory)
+
+    async def conversations(
+        self,
+        principal: Principal,
+        *,
+        status: str | None = None,
+        opd_slug: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        opd_ids = principal.visible_opds()
+        if opd_slug is not None:
+            opd = self.directory.opd_by_slug(opd_slug)
+            wanted = opd.id if opd is not None else -1
+            opd_ids = [wanted] if opd_ids is None or wanted in opd_ids else []
+        after = decode_cursor(cursor) if cursor else None
+        limit = max(1, min(limit, PAGE_MAX))
+        rows = await self.store.read(
+            lambda c: queries.conversation_page(
+                c, opd_ids=opd_ids, status=status, after=after, limit=limit + 1
+            )
+        )
+        items = [conversation_view(r, self.directory) for r in rows[:limit]]
+        more = len(rows) > limit
+        last = rows[limit - 1] if more else None
+        return items, encode_cursor(last.last_message_at, last.id) if last is not None else None
+
+    async def messages(
+        self, principal: Principal, conv_id: int, after_seq: int = 0, limit: int = PAGE_MAX
+    ) -> tuple[list[dict[str, Any]], bool]:
+        limit = max(1, min(limit, PAGE_MAX))
+
+        def job(conn: Connection) -> list[Any]:
+            cases.visible_conversation(conn, principal, conv_id)
+            return queries.message_page(conn, conv_id, after_seq, limit + 1, include_private=True)
+
+        rows = await self.store.read(job)
+        return [message_view(r) for r in rows[:limit]], len(rows) > limit
+
+
+async def _for_channel(call: Awaitable[T]) -> T:
+    """Channels hear a storage outage as HubUnavailable (a 503 / an `unavailable` ack)."""
+    try:
+        return await call
+    except StorageUnavailable as exc:
+        raise HubUnavailable(str(exc)) from exc
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def encode_cursor(at: datetime, row_id: int) -> str:
+    raw = f"{at.isoformat()}|{row_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, _, row_id = raw.partition("|")
+        return datetime.fromisoformat(at), int(row_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise BadCursor("invalid cursor") from exc

@@ -1,0 +1,280 @@
+"""The one schema (SQLAlchemy Core): SQLite by default, PostgreSQL at scale.
+
+The database enforces what must never break: one receipt per provider id, one open
+conversation per (contact, inbox), one message per (conversation, seq) and per
+(conversation, client_id).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+naming = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=naming)
+
+Id = BigInteger().with_variant(Integer, "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stored as naive UTC, always read back as aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _pk() -> Column[int]:
+    return Column("id", Id, primary_key=True, autoincrement=True)
+
+
+def _created() -> Column[datetime]:
+    return Column("created_at", UtcDateTime, nullable=False)
+
+
+organization = Table(
+    "organization",
+    metadata,
+    _pk(),
+    Column("name", String(200), nullable=False, unique=True),
+    _created(),
+)
+
+opd = Table(
+    "opd",
+    metadata,
+    _pk(),
+    Column("organization_id", ForeignKey("organization.id"), nullable=False),
+    Column("slug", String(63), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    _created(),
+)
+
+agent = Table(
+    "agent",
+    metadata,
+    _pk(),
+    Column("organization_id", ForeignKey("organization.id"), nullable=False),
+    Column("opd_id", ForeignKey("opd.id"), nullable=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(200), nullable=True),
+    Column("active", Boolean, nullable=False, server_default=text("1")),
+    _created(),
+    CheckConstraint("role IN ('admin', 'supervisor', 'agent')", name="role"),
+)
+
+agent_session = Table(
+    "agent_session",
+    metadata,
+    _pk(),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("agent_id", ForeignKey("agent.id", ondelete="CASCADE"), nullable=False, index=True),
+    _created(),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+
+api_token = Table(
+    "api_token",
+    metadata,
+    _pk(),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("agent_id", ForeignKey("agent.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("label", String(100), nullable=True),
+    _created(),
+    Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+inbox = Table(
+    "inbox",
+    metadata,
+    _pk(),
+    Column("key", String(63), nullable=False, unique=True),
+    Column("kind", String(20), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("opd_id", ForeignKey("opd.id"), nullable=False),
+    Column("options", JSON, nullable=False, default=dict),
+    Column("active", Boolean, nullable=False, server_default=text("1")),
+    _created(),
+    CheckConstraint("kind IN ('widget', 'telegram', 'whatsapp', 'manual', 'api')", name="kind"),
+)
+
+contact = Table(
+    "contact",
+    metadata,
+    _pk(),
+    Column("name", String(200), nullable=True),
+    Column("email", String(254), nullable=True),
+    Column("phone", String(40), nullable=True),
+    _created(),
+)
+
+contact_identity = Table(
+    "contact_identity",
+    metadata,
+    _pk(),
+    Column("contact_id", ForeignKey("contact.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("channel", String(20), nullable=False),
+    Column("external_id", String(200), nullable=False),
+    _created(),
+    UniqueConstraint("channel", "external_id"),
+)
+
+conversation = Table(
+    "conversation",
+    metadata,
+    _pk(),
+    Column("tracking_code", String(16), nullable=False, unique=True),
+    Column("inbox_id", ForeignKey("inbox.id"), nullable=False),
+    Column("contact_id", ForeignKey("contact.id"), nullable=False, index=True),
+    # The resident's address on the inbox's channel (visitor id, chat id, wa_id).
+    Column("reply_to", String(200), nullable=False),
+    Column("opd_id", ForeignKey("opd.id"), nullable=False),
+    Column("assignee_id", ForeignKey("agent.id"), nullable=True, index=True),
+    Column("status", String(10), nullable=False),
+    Column("category", String(100), nullable=True),
+    Column("kelurahan", String(100), nullable=True),
+    Column("priority", String(10), nullable=False, server_default="normal"),
+    Column("rahasia", Boolean, nullable=False, server_default=text("0")),
+    Column("anonim", Boolean, nullable=False, server_default=text("0")),
+    Column("last_seq", Integer, nullable=False, server_default=text("0")),
+    Column("unread_count", Integer, nullable=False, server_default=text("0")),
+    Column("last_message_preview", String(120), nullable=True),
+    _created(),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("last_message_at", UtcDateTime, nullable=False),
+    Column("last_inbound_at", UtcDateTime, nullable=True),
+    Column("first_response_at", UtcDateTime, nullable=True),
+    Column("resolved_at", UtcDateTime, nullable=True),
+    Column("due_at", UtcDateTime, nullable=True),
+    Column("csat", Integer, nullable=True),
+    CheckConstraint("status IN ('open', 'pending', 'resolved', 'closed')", name="status"),
+    CheckConstraint("last_seq >= 0", name="last_seq"),
+    # One open case per resident and inbox; a resolved case lets a new one start.
+    Index(
+        "uq_conversation_open_contact_inbox",
+        "contact_id",
+        "inbox_id",
+        unique=True,
+        sqlite_where=text("status IN ('open', 'pending')"),
+        postgresql_where=text("status IN ('open', 'pending')"),
+    ),
+    # The console's list: per OPD (and status) by last activity, keyset-paginated.
+    Index("ix_conversation_opd_activity", "opd_id", "status", "last_message_at", "id"),
+    Index("ix_conversation_activity", "last_message_at", "id"),
+)
+
+message = Table(
+    "message",
+    metadata,
+    _pk(),
+    Column("conversation_id", ForeignKey("conversation.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("direction", String(3), nullable=False),
+    Column("sender_type", String(10), nullable=False),
+    Column("sender_agent_id", ForeignKey("agent.id"), nullable=True),
+    Column("kind", String(10), nullable=False),
+    Column("private", Boolean, nullable=False, server_default=text("0")),
+    Column("text", Text, nullable=False, server_default=""),
+    Column("attachments", JSON, nullable=True),
+    Column("external_id", String(200), nullable=True),
+    Column("client_id", String(64), nullable=True),
+    Column("delivery_status", String(10), nullable=False),
+    Column("error", String(500), nullable=True),
+    _created(),
+    UniqueConstraint("conversation_id", "seq"),
+    UniqueConstraint("conversation_id", "client_id"),
+    CheckConstraint("seq > 0", name="seq"),
+    CheckConstraint("direction IN ('in', 'out')", name="direction"),
+    CheckConstraint(
+        "delivery_status IN ('pending', 'sent', 'delivered', 'read', 'failed')",
+        name="delivery_status",
+    ),
+    Index("ix_message_external", "external_id"),
+)
+
+inbound_receipt = Table(
+    "inbound_receipt",
+    metadata,
+    _pk(),
+    Column("inbox_id", ForeignKey("inbox.id"), nullable=False),
+    Column("external_id", String(200), nullable=False),
+    Column("message_id", ForeignKey("message.id", ondelete="SET NULL"), nullable=True),
+    _created(),
+    UniqueConstraint("inbox_id", "external_id"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    _pk(),
+    Column("message_id", ForeignKey("message.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("inbox_id", ForeignKey("inbox.id"), nullable=False),
+    Column("conversation_id", ForeignKey("conversation.id"), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("lease_until", UtcDateTime, nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("state", String(10), nullable=False, server_default="queued"),
+    _created(),
+    CheckConstraint("state IN ('queued', 'done', 'dead')", name="state"),
+    Index("ix_outbox_due", "state", "next_attempt_at"),
+)
+
+event = Table(
+    "event",
+    metadata,
+    _pk(),
+    Column("conversation_id", ForeignKey("conversation.id", ondelete="CASCADE"), nullable=True),
+    Column("agent_id", ForeignKey("agent.id"), nullable=True),
+    Column("action", String(40), nullable=False),
+    Column("data", JSON, nullable=True),
+    _created(),
+    Index("ix_event_conversation", "conversation_id", "id"),
+)
+
+channel_state = Table(
+    "channel_state",
+    metadata,
+    Column("inbox_id", ForeignKey("inbox.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(63), primary_key=True),
+    Column("value", Text, nullable=False),
+)

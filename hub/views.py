@@ -1,0 +1,68 @@
+"""API shapes of messages and conversations (docs/protocol.md), built from rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.directory import Directory
+from hub.models import iso
+
+
+def message_view(row: Any, sender_name: str | None = None) -> dict[str, Any]:
+    m = row._mapping if hasattr(row, "_mapping") else row
+    return {
+        "id": m["id"],
+        "conversation_id": m["conversation_id"],
+        "seq": m["seq"],
+        "direction": m["direction"],
+        "sender_type": m["sender_type"],
+        "sender_name": sender_name if sender_name is not None else m.get("sender_name"),
+        "kind": m["kind"],
+        "text": m["text"],
+        "private": bool(m["private"]),
+        "attachments": m["attachments"] or [],
+        "client_id": m["client_id"],
+        "delivery_status": m["delivery_status"],
+        "error": m["error"],
+        "created_at": iso(m["created_at"]),
+    }
+
+
+def conversation_view(
+    row: Any, directory: Directory, contact_name: str | None = None
+) -> dict[str, Any]:
+    c = row._mapping if hasattr(row, "_mapping") else row
+    name = contact_name if contact_name is not None else c.get("contact_name")
+    assignee = c.get("assignee_name")
+    return {
+        "id": c["id"],
+        "tracking_code": c["tracking_code"],
+        "status": c["status"],
+        "inbox": directory.inbox_view(c["inbox_id"]),
+        "opd": directory.opd_view(c["opd_id"]),
+        "contact": {"id": c["contact_id"], "name": name},
+        "assignee": {"id": c["assignee_id"], "name": assignee} if c["assignee_id"] else None,
+        "priority": c["priority"],
+        "last_seq": c["last_seq"],
+        "unread_count": c["unread_count"],
+        "last_message_preview": c["last_message_preview"],
+        "last_message_at": iso(c["last_message_at"]),
+        "created_at": iso(c["created_at"]),
+        "first_response_at": iso(c["first_response_at"]),
+        "resolved_at": iso(c["resolved_at"]),
+    }
+
+
+def public_conversation_view(row: Any) -> dict[str, Any]:
+    """What a resident may see of their own case."""
+    c = row._mapping if hasattr(row, "_mapping") else row
+    return {
+        "id": c["id"],
+        "tracking_code": c["tracking_code"],
+        "status": c["status"],
+        "last_seq": c["last_seq"],
+    }
+
+
+def preview(text: str) -> str:
+    return text[:120]
