@@ -130,7 +130,9 @@ async def sockets() -> AsyncIterator[Callable[..., Any]]:
         async def catch_all(event: str, data: Any = None) -> None:
             client.received.append((event, data))  # type: ignore[attr-defined]
 
-        await client.connect(url, namespaces=[namespace], auth=auth, transports=["websocket"], **kwargs)
+        await client.connect(
+            url, namespaces=[namespace], auth=auth, transports=["websocket"], **kwargs
+        )
         clients.append(client)
         return client
 

@@ -34,7 +34,9 @@ def is_sqlite(url: str) -> bool:
 
 def sqlite_path(url: str) -> Path | None:
     database = make_url(url).database
-    return Path(database) if database and database != ":memory:" else None
+    if not database or database == ":memory:":
+        return None
+    return Path(database.removeprefix("file:"))
 
 
 class Store:

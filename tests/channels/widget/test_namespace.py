@@ -22,7 +22,9 @@ async def visitor(hub: Any, sockets: Any, inbox: str = "web-pupr", token: str | 
 
 
 async def count(hub: Any, table: Any) -> int:
-    return await hub.store.read(lambda c: c.execute(select(func.count()).select_from(table)).scalar_one())
+    return await hub.store.read(
+        lambda c: c.execute(select(func.count()).select_from(table)).scalar_one()
+    )
 
 
 async def test_new_visitor_gets_a_token_and_no_conversation(hub: Any, sockets: Any) -> None:
