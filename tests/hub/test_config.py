@@ -152,3 +152,19 @@ def test_cli_prints_the_problems_and_exits_2(tmp_path: Path) -> None:
     assert done.stderr.strip() == (
         "config: server.port = 0: Input should be greater than or equal to 1"
     )
+
+
+def test_config_example_loads_and_documents_every_key() -> None:
+    from pydantic import BaseModel
+
+    from hub.config import Settings
+
+    example = Path(__file__).resolve().parents[2] / "config.example.toml"
+    text = example.read_text()
+    load_settings(example, env={})
+    for section, field in Settings.model_fields.items():
+        assert f"[{section}]" in text or f"[[{section}]]" in text, section
+        annotation = field.annotation
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+        for key in model.model_fields if model else ():
+            assert f"\n{key} =" in text or f"# {key} =" in text, f"{section}.{key}"
