@@ -1,17 +1,19 @@
 """Inbound pipeline: dedupe -> contact -> conversation -> message, in one transaction.
 
-Reads like a recipe on purpose. Everything here runs inside the writer's transaction
-(jobs are functions of a Connection); the caller acknowledges the provider only after
-the commit, and publishes events only then.
+Reads like a recipe on purpose. It takes many deliveries at once: the SQLite writer
+hands it every delivery queued while the previous transaction committed, so each step
+is one statement for the whole batch, not one per message. The caller acknowledges the
+provider only after the commit, and events are published only then.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, tuple_, update
 
 from hub.channel import Accepted, InboundRejected
 from hub.directory import Directory
@@ -27,7 +29,7 @@ from hub.models import (
     utcnow,
 )
 from hub.store import schema as s
-from hub.store.queries import advance, conversation_with_contact, insert_message, new_id
+from hub.store.queries import conversation_with_contact
 from hub.tracking import new_code
 from hub.views import conversation_view, message_view, preview
 
@@ -46,56 +48,333 @@ def validate(item: Inbound, limits: Limits) -> None:
         raise InboundRejected("empty", "message is empty")
 
 
+class IngestJob:
+    """One provider delivery (or one widget send) as a store job.
+
+    Called alone it runs in its own transaction; the SQLite writer merges the jobs of one
+    batch into a single run_batch call.
+    """
+
+    batch_key: ClassVar[str] = "ingest"
+
+    def __init__(
+        self, directory: Directory, inbox: InboxRef, items: Sequence[Inbound | StatusUpdate]
+    ) -> None:
+        self.directory = directory
+        self.inbox = inbox
+        self.items = tuple(items)
+
+    def __call__(self, conn: Connection) -> list[Accepted]:
+        return accept_many(conn, self.directory, [self])[0]
+
+    @staticmethod
+    def run_batch(conn: Connection, jobs: Sequence[IngestJob]) -> list[list[Accepted]]:
+        return accept_many(conn, jobs[0].directory, jobs)
+
+
 def accept_inbound(
     conn: Connection, directory: Directory, inbox: InboxRef, item: Inbound
 ) -> Accepted:
     """Store one resident message exactly once; a duplicate returns the stored one."""
-    if item.external_id is not None:
-        stored = _receipt(conn, inbox.id, item.external_id)
-        if stored is not None:
-            return _duplicate(conn, directory, stored)
+    return accept_many(conn, directory, [IngestJob(directory, inbox, [item])])[0][0]
+
+
+@dataclass(eq=False)
+class _Entry:
+    """One inbound message on its way through the recipe."""
+
+    job: int
+    index: int
+    inbox: InboxRef
+    item: Inbound
+    contact: dict[str, Any] = field(default_factory=dict)
+    conversation: dict[str, Any] = field(default_factory=dict)
+    stored_id: int | None = None  # a duplicate of this stored message
+    same_as: _Entry | None = None  # a duplicate of an earlier entry of this batch
+    result: Accepted | None = None
+
+    @property
+    def channel_key(self) -> tuple[str, str]:
+        return self.inbox.kind, self.item.sender.external_id
+
+
+def accept_many(
+    conn: Connection, directory: Directory, jobs: Sequence[IngestJob]
+) -> list[list[Accepted]]:
     now = utcnow()
-    contact = _contact(conn, inbox, item, now)
-    conv = _open_conversation(conn, inbox.id, contact["id"])
-    if conv is not None and item.client_id is not None:
-        stored = _by_client_id(conn, conv.id, item.client_id)
-        if stored is not None:
-            return _duplicate(conn, directory, stored)
-    new = conv is None
-    conv_id = (
-        _new_conversation(conn, inbox, contact["id"], item.sender.external_id, now)
-        if new
-        else conv.id
-    )
-    conv_row = advance(conn, conv_id, now, preview(item.text), inbound=True)
-    message_row = insert_message(
-        conn,
-        conv_row,
-        direction=Direction.IN,
-        sender_type=SenderType.CONTACT,
-        kind=item.kind,
-        text=item.text,
-        attachments=list(item.attachments) or None,
-        external_id=item.external_id,
-        client_id=item.client_id,
-        delivery_status=Delivery.DELIVERED,
-        created_at=now,
-    )
-    if item.external_id is not None:
-        conn.execute(
-            insert(s.inbound_receipt).values(
-                inbox_id=inbox.id,
-                external_id=item.external_id,
-                message_id=message_row["id"],
-                created_at=now,
+    results: list[list[Accepted | None]] = [[None] * len(job.items) for job in jobs]
+    entries: list[_Entry] = []
+    for j, job in enumerate(jobs):
+        for i, item in enumerate(job.items):
+            if isinstance(item, StatusUpdate):
+                results[j][i] = apply_status(conn, directory, job.inbox, item)
+            else:
+                entries.append(_Entry(j, i, job.inbox, item))
+    if entries:
+        fresh = _drop_provider_duplicates(conn, entries)
+        _attach_contacts(conn, fresh, now)
+        _attach_open_conversations(conn, fresh, now)
+        new = _drop_client_duplicates(conn, fresh)
+        _store_messages(conn, directory, new, now)
+        _resolve_duplicates(conn, directory, entries)
+        for entry in entries:
+            results[entry.job][entry.index] = entry.result
+    return [[r for r in row if r is not None] for row in results]
+
+
+def _drop_provider_duplicates(conn: Connection, entries: list[_Entry]) -> list[_Entry]:
+    """Same (inbox, provider id) as a stored receipt or an earlier entry: not stored again."""
+    ids = sorted({e.item.external_id for e in entries if e.item.external_id is not None})
+    stored: dict[tuple[int, str], int] = {}
+    if ids:
+        for row in conn.execute(_RECEIPTS, {"ids": ids}):
+            stored[(row.inbox_id, row.external_id)] = row.message_id or 0
+    first: dict[tuple[int, str], _Entry] = {}
+    fresh = []
+    for entry in entries:
+        if entry.item.external_id is not None:
+            key = (entry.inbox.id, entry.item.external_id)
+            if key in stored:
+                entry.stored_id = stored[key]
+                continue
+            if key in first:
+                entry.same_as = first[key]
+                continue
+            first[key] = entry
+        fresh.append(entry)
+    return fresh
+
+
+def _attach_contacts(conn: Connection, entries: list[_Entry], now: datetime) -> None:
+    """Find each sender's contact by channel identity; create the missing ones."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    by_channel: dict[str, set[str]] = {}
+    for entry in entries:
+        by_channel.setdefault(entry.inbox.kind, set()).add(entry.item.sender.external_id)
+    for channel, external_ids in by_channel.items():
+        rows = conn.execute(_IDENTITIES, {"channel": channel, "ids": sorted(external_ids)})
+        for row in rows:
+            found[(channel, row.external_id)] = {
+                "id": row.id,
+                "name": row.name,
+                "phone": row.phone,
+                "email": row.email,
+            }
+    missing: dict[tuple[str, str], _Entry] = {}
+    for entry in entries:
+        if entry.channel_key not in found:
+            missing.setdefault(entry.channel_key, entry)
+    if missing:
+        senders = [e.item.sender for e in missing.values()]
+        values = [
+            {"name": p.name, "phone": p.phone, "email": p.email, "created_at": now} for p in senders
+        ]
+        ids = conn.execute(_INSERT_CONTACT, values).scalars().all()
+        identities = []
+        for key, contact_id, value in zip(missing, ids, values, strict=True):
+            found[key] = {"id": contact_id, **value}
+            identities.append(
+                {
+                    "contact_id": contact_id,
+                    "channel": key[0],
+                    "external_id": key[1],
+                    "created_at": now,
+                }
             )
+        conn.execute(insert(s.contact_identity), identities)
+    learned = _learn_contact_details(entries, found)
+    if learned:
+        conn.execute(_UPDATE_CONTACT, learned)
+    for entry in entries:
+        entry.contact = found[entry.channel_key]
+
+
+def _learn_contact_details(
+    entries: list[_Entry], found: dict[tuple[str, str], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A name or phone the channel tells us fills a blank on the contact (never overwrites)."""
+    changes: dict[int, dict[str, Any]] = {}
+    for entry in entries:
+        contact = found[entry.channel_key]
+        sender = entry.item.sender
+        for name, value in (("name", sender.name), ("phone", sender.phone)):
+            if value and not contact.get(name):
+                contact[name] = value
+                changes[contact["id"]] = contact
+    return [
+        {"b_id": c["id"], "b_name": c.get("name"), "b_phone": c.get("phone")}
+        for c in changes.values()
+    ]
+
+
+def _attach_open_conversations(conn: Connection, entries: list[_Entry], now: datetime) -> None:
+    """The resident's open case in this inbox, or a new one with a fresh tracking code."""
+    contact_ids = sorted({e.contact["id"] for e in entries})
+    open_cases: dict[tuple[int, int], dict[str, Any]] = {}
+    if contact_ids:
+        for row in conn.execute(_OPEN_CONVERSATIONS, {"contacts": contact_ids}):
+            open_cases[(row.contact_id, row.inbox_id)] = dict(row._mapping)
+    needed: dict[tuple[int, int], _Entry] = {}
+    for entry in entries:
+        key = (entry.contact["id"], entry.inbox.id)
+        if key not in open_cases:
+            needed.setdefault(key, entry)
+    if needed:
+        codes = _unused_tracking_codes(conn, len(needed))
+        rows = [
+            {
+                "tracking_code": code,
+                "inbox_id": e.inbox.id,
+                "contact_id": e.contact["id"],
+                "reply_to": e.item.sender.external_id,
+                "opd_id": e.inbox.opd_id,
+                "status": "open",
+                "created_at": now,
+                "updated_at": now,
+                "last_message_at": now,
+            }
+            for code, e in zip(codes, needed.values(), strict=True)
+        ]
+        for row in conn.execute(_INSERT_CONVERSATION, rows):
+            open_cases[(row.contact_id, row.inbox_id)] = {**dict(row._mapping), "_new": True}
+    for entry in entries:
+        entry.conversation = open_cases[(entry.contact["id"], entry.inbox.id)]
+
+
+def _unused_tracking_codes(conn: Connection, count: int) -> list[str]:
+    codes: set[str] = set()
+    while len(codes) < count:
+        batch = {new_code() for _ in range(count - len(codes))} - codes
+        taken = set(conn.execute(_CODES_TAKEN, {"codes": sorted(batch)}).scalars())
+        codes |= batch - taken
+    return sorted(codes)
+
+
+def _drop_client_duplicates(conn: Connection, entries: list[_Entry]) -> list[_Entry]:
+    """Same (conversation, client_id) as a stored message or an earlier entry: not stored."""
+    keyed = [e for e in entries if e.item.client_id is not None]
+    stored: dict[tuple[int, str], int] = {}
+    if keyed:
+        pairs = sorted({(e.conversation["id"], e.item.client_id or "") for e in keyed})
+        for row in conn.execute(_CLIENT_IDS, {"pairs": pairs}):
+            stored[(row.conversation_id, row.client_id)] = row.id
+    first: dict[tuple[int, str], _Entry] = {}
+    new = []
+    for entry in entries:
+        if entry.item.client_id is not None:
+            key = (entry.conversation["id"], entry.item.client_id)
+            if key in stored:
+                entry.stored_id = stored[key]
+                continue
+            if key in first:
+                entry.same_as = first[key]
+                continue
+            first[key] = entry
+        new.append(entry)
+    return new
+
+
+def _store_messages(
+    conn: Connection, directory: Directory, entries: list[_Entry], now: datetime
+) -> None:
+    """Give each message the next seq of its conversation; insert them and the counters."""
+    touched: dict[int, dict[str, Any]] = {}
+    rows = []
+    for entry in entries:
+        conv = entry.conversation
+        conv["last_seq"] += 1
+        conv["unread_count"] += 1
+        conv.update(
+            last_message_at=now,
+            last_inbound_at=now,
+            updated_at=now,
+            last_message_preview=preview(entry.item.text),
         )
-    return Accepted(
-        message=message_view(message_row),
-        conversation=conversation_view(conv_row, directory, contact["name"]),
-        new_conversation=new,
-        recipient=conv_row.reply_to,
-    )
+        touched[conv["id"]] = conv
+        rows.append(_message_row(entry, conv["last_seq"], now))
+    if not rows:
+        return
+    # RETURNING order is not guaranteed for a multi-row INSERT: map back by (conversation, seq).
+    by_seq = {(r.conversation_id, r.seq): r.id for r in conn.execute(_INSERT_MESSAGE, rows)}
+    ids = [by_seq[(row["conversation_id"], row["seq"])] for row in rows]
+    conn.execute(_UPDATE_CONVERSATION, [_counters(conv) for conv in touched.values()])
+    receipts = [
+        {
+            "inbox_id": e.inbox.id,
+            "external_id": e.item.external_id,
+            "message_id": message_id,
+            "created_at": now,
+        }
+        for e, message_id in zip(entries, ids, strict=True)
+        if e.item.external_id is not None
+    ]
+    if receipts:
+        conn.execute(insert(s.inbound_receipt), receipts)
+    seen: set[int] = set()
+    for entry, message_id, row in zip(entries, ids, rows, strict=True):
+        conv = entry.conversation
+        snapshot = {**conv, "last_seq": row["seq"]}
+        entry.result = Accepted(
+            message=message_view({**row, "id": message_id}),
+            conversation=conversation_view(snapshot, directory, entry.contact.get("name")),
+            new_conversation=bool(conv.get("_new")) and conv["id"] not in seen,
+            recipient=conv["reply_to"],
+        )
+        seen.add(conv["id"])
+
+
+def _message_row(entry: _Entry, seq: int, now: datetime) -> dict[str, Any]:
+    item = entry.item
+    return {
+        "conversation_id": entry.conversation["id"],
+        "seq": seq,
+        "direction": Direction.IN,
+        "sender_type": SenderType.CONTACT,
+        "sender_agent_id": None,
+        "kind": item.kind,
+        "private": False,
+        "text": item.text,
+        "attachments": list(item.attachments) or None,
+        "external_id": item.external_id,
+        "client_id": item.client_id,
+        "delivery_status": Delivery.DELIVERED,
+        "error": None,
+        "created_at": now,
+    }
+
+
+def _counters(conv: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "b_id": conv["id"],
+        "b_last_seq": conv["last_seq"],
+        "b_unread": conv["unread_count"],
+        "b_at": conv["last_message_at"],
+        "b_preview": conv["last_message_preview"],
+    }
+
+
+def _resolve_duplicates(conn: Connection, directory: Directory, entries: list[_Entry]) -> None:
+    """A duplicate answers with what was stored the first time, and changes nothing."""
+    stored_ids = sorted({e.stored_id for e in entries if e.stored_id})
+    stored: dict[int, Accepted] = {}
+    for message_id in stored_ids:
+        row = conn.execute(select(s.message).where(s.message.c.id == message_id)).first()
+        if row is None:
+            continue
+        conv = conversation_with_contact(conn, row.conversation_id)
+        stored[message_id] = Accepted(
+            message=message_view(row),
+            conversation=conversation_view(conv, directory),
+            duplicate=True,
+            recipient=conv.reply_to,
+        )
+    gone = Accepted(message=None, conversation=None, duplicate=True)
+    for entry in entries:
+        if entry.same_as is not None:
+            original = entry.same_as.result or gone
+            entry.result = replace(original, duplicate=True, new_conversation=False)
+        elif entry.stored_id is not None:
+            entry.result = stored.get(entry.stored_id, gone)
 
 
 def apply_status(
@@ -127,104 +406,75 @@ def apply_status(
     )
 
 
-def _receipt(conn: Connection, inbox_id: int, external_id: str) -> int | None:
-    row = conn.execute(
-        select(s.inbound_receipt.c.message_id).where(
-            s.inbound_receipt.c.inbox_id == inbox_id, s.inbound_receipt.c.external_id == external_id
-        )
-    ).first()
-    return None if row is None else int(row.message_id or 0)
+# Statements built once: building and hashing a SQLAlchemy statement costs more than
+# running it, and these run for every batch.
+_RECEIPTS = select(
+    s.inbound_receipt.c.inbox_id, s.inbound_receipt.c.external_id, s.inbound_receipt.c.message_id
+).where(s.inbound_receipt.c.external_id.in_(bindparam("ids", expanding=True)))
 
-
-def _by_client_id(conn: Connection, conv_id: int, client_id: str) -> int | None:
-    row = conn.execute(
-        select(s.message.c.id).where(
-            s.message.c.conversation_id == conv_id, s.message.c.client_id == client_id
-        )
-    ).first()
-    return None if row is None else int(row.id)
-
-
-def _duplicate(conn: Connection, directory: Directory, message_id: int) -> Accepted:
-    row = conn.execute(select(s.message).where(s.message.c.id == message_id)).first()
-    if row is None:  # the message was deleted since; the delivery is still a duplicate
-        return Accepted(message=None, conversation=None, duplicate=True)
-    conv = conversation_with_contact(conn, row.conversation_id)
-    return Accepted(
-        message=message_view(row),
-        conversation=conversation_view(conv, directory),
-        duplicate=True,
-        recipient=conv.reply_to,
+_IDENTITIES = (
+    select(s.contact, s.contact_identity.c.external_id)
+    .join(s.contact_identity, s.contact_identity.c.contact_id == s.contact.c.id)
+    .where(
+        s.contact_identity.c.channel == bindparam("channel"),
+        s.contact_identity.c.external_id.in_(bindparam("ids", expanding=True)),
     )
+)
 
+_INSERT_CONTACT = insert(s.contact).returning(s.contact.c.id, sort_by_parameter_order=True)
 
-def _contact(conn: Connection, inbox: InboxRef, item: Inbound, now: datetime) -> dict[str, Any]:
-    sender = item.sender
-    row = conn.execute(
-        select(s.contact)
-        .join(s.contact_identity, s.contact_identity.c.contact_id == s.contact.c.id)
-        .where(
-            s.contact_identity.c.channel == inbox.kind,
-            s.contact_identity.c.external_id == sender.external_id,
-        )
-    ).first()
-    if row is not None:
-        found = dict(row._mapping)
-        fresh = {
-            k: v for k, v in (("name", sender.name), ("phone", sender.phone)) if v and not found[k]
-        }
-        if fresh:
-            conn.execute(update(s.contact).where(s.contact.c.id == row.id).values(**fresh))
-            found.update(fresh)
-        return found
-    values = {"name": sender.name, "phone": sender.phone, "email": sender.email, "created_at": now}
-    contact_id = new_id(conn, insert(s.contact).values(**values))
-    conn.execute(
-        insert(s.contact_identity).values(
-            contact_id=contact_id,
-            channel=inbox.kind,
-            external_id=sender.external_id,
-            created_at=now,
-        )
+_UPDATE_CONTACT = (
+    update(s.contact)
+    .where(s.contact.c.id == bindparam("b_id"))
+    .values(name=bindparam("b_name"), phone=bindparam("b_phone"))
+)
+
+# What a message changes or shows of its case; the other times are not read back.
+_CASE = [
+    s.conversation.c[name]
+    for name in (
+        "id", "tracking_code", "status", "inbox_id", "opd_id", "contact_id", "assignee_id",
+        "priority", "last_seq", "unread_count", "reply_to", "created_at", "first_response_at",
+        "resolved_at",
     )
-    return {"id": contact_id, **values}
+]  # fmt: skip
 
-
-def _open_conversation(conn: Connection, inbox_id: int, contact_id: int) -> Any:
-    return conn.execute(
-        select(s.conversation.c.id).where(
-            s.conversation.c.contact_id == contact_id,
-            s.conversation.c.inbox_id == inbox_id,
-            s.conversation.c.status.in_(OPEN_STATUSES),
-        )
-    ).first()
-
-
-def _new_conversation(
-    conn: Connection, inbox: InboxRef, contact_id: int, reply_to: str, now: datetime
-) -> int:
-    code = _unused_tracking_code(conn)
-    return new_id(
-        conn,
-        insert(s.conversation).values(
-            tracking_code=code,
-            inbox_id=inbox.id,
-            contact_id=contact_id,
-            reply_to=reply_to,
-            opd_id=inbox.opd_id,
-            status="open",
-            created_at=now,
-            updated_at=now,
-            last_message_at=now,
-        ),
+# FOR UPDATE locks the cases on PostgreSQL (SQLite's writer holds the database lock).
+_OPEN_CONVERSATIONS = (
+    select(*_CASE)
+    .where(
+        s.conversation.c.contact_id.in_(bindparam("contacts", expanding=True)),
+        s.conversation.c.status.in_(OPEN_STATUSES),
     )
+    .with_for_update()
+)
 
+_CODES_TAKEN = select(s.conversation.c.tracking_code).where(
+    s.conversation.c.tracking_code.in_(bindparam("codes", expanding=True))
+)
 
-def _unused_tracking_code(conn: Connection) -> str:
-    while True:
-        code = new_code()
-        taken = conn.execute(
-            select(s.conversation.c.id).where(s.conversation.c.tracking_code == code)
-        ).first()
-        if taken is None:
-            return code
+_INSERT_CONVERSATION = insert(s.conversation).returning(*_CASE)
+
+# Exact (conversation, client_id) pairs: two separate IN lists would probe their product.
+_CLIENT_IDS = select(s.message.c.id, s.message.c.conversation_id, s.message.c.client_id).where(
+    tuple_(s.message.c.conversation_id, s.message.c.client_id).in_(
+        bindparam("pairs", expanding=True)
+    )
+)
+
+_INSERT_MESSAGE = insert(s.message).returning(
+    s.message.c.id, s.message.c.conversation_id, s.message.c.seq
+)
+
+_UPDATE_CONVERSATION = (
+    update(s.conversation)
+    .where(s.conversation.c.id == bindparam("b_id"))
+    .values(
+        last_seq=bindparam("b_last_seq"),
+        unread_count=bindparam("b_unread"),
+        last_message_at=bindparam("b_at"),
+        last_inbound_at=bindparam("b_at"),
+        updated_at=bindparam("b_at"),
+        last_message_preview=bindparam("b_preview"),
+    )
+)

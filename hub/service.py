@@ -102,16 +102,7 @@ class HubService:
         for item in items:
             if isinstance(item, Inbound):
                 ingest.validate(item, self.limits)
-        directory = self.directory
-
-        def job(conn: Connection) -> list[Accepted]:
-            return [
-                ingest.accept_inbound(conn, directory, inbox, item)
-                if isinstance(item, Inbound)
-                else ingest.apply_status(conn, directory, inbox, item)
-                for item in items
-            ]
-
+        job = ingest.IngestJob(self.directory, inbox, items)
         results = await _for_channel(self.store.write(job))
         for result in results:
             if result.duplicate or result.message is None or result.conversation is None:

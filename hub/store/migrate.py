@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from alembic import command
@@ -20,9 +22,17 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at url to revision. Blocking: call it from a thread inside a loop."""
+    """Bring the database at url to revision (blocking, also when called inside a loop)."""
     if is_sqlite(url):
         path = sqlite_path(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), revision)
+    config = alembic_config(url)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        command.upgrade(config, revision)
+        return
+    # Alembic's env runs its own event loop, which cannot nest in a running one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(command.upgrade, config, revision).result()

@@ -2,10 +2,15 @@
 
 SQLite allows one writer at a time, and a durable commit costs an fsync. The writer
 owns the only write connection, in its own thread: it takes every job queued while the
-previous transaction committed, runs each in a SAVEPOINT (a failing job rolls back
-alone), commits once, and only then resolves each caller's future. Jobs are plain
-functions of a SQLAlchemy Connection, so the thread hop is paid once per batch, not
-once per statement.
+previous transaction committed, runs them all in one transaction, commits once, and only
+then resolves each caller's future. Jobs are plain functions of a SQLAlchemy Connection,
+so the thread hop is paid once per batch, not once per statement; jobs that share a
+`batch_key` are handed over together to their `run_batch`, so that they can be written
+with one statement per step instead of one per job.
+
+Failures are rare, so they are paid for only when they happen: if anything in a batch
+fails, the transaction is rolled back and its jobs are replayed one transaction each, so
+that only the failing job fails.
 """
 
 from __future__ import annotations
@@ -15,9 +20,9 @@ import contextlib
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine
 
@@ -31,6 +36,16 @@ class _Pending:
     job: Job
     future: asyncio.Future[Any]
     loop: asyncio.AbstractEventLoop
+
+
+class BatchJob(Protocol):
+    """A job the writer may run together with others of the same batch_key."""
+
+    batch_key: str
+
+    def __call__(self, conn: Connection) -> Any: ...
+
+    def run_batch(self, conn: Connection, jobs: Sequence[Any]) -> Sequence[Any]: ...
 
 
 _STOP = object()
@@ -87,8 +102,7 @@ class GroupCommitWriter:
                 self._commit_batch(conn, batch)
             except Exception as exc:  # the whole transaction failed: every caller hears it
                 log.error("database write failed for %d job(s): %s", len(batch), exc)
-                for pending in batch:
-                    _resolve(pending, exc, failed=True)
+                _resolve([(pending, exc, True) for pending in batch])
                 if conn is not None:
                     conn.invalidate()
                     conn.close()
@@ -97,34 +111,68 @@ class GroupCommitWriter:
             conn.close()
 
     def _commit_batch(self, conn: Connection, batch: list[_Pending]) -> None:
-        outcomes: list[tuple[_Pending, Any, bool]] = []
-        with conn.begin():
-            for pending in batch:
-                if pending.future.cancelled():
-                    continue
-                savepoint = conn.begin_nested()
-                try:
-                    result = pending.job(conn)
-                except Exception as exc:
-                    savepoint.rollback()
-                    outcomes.append((pending, exc, True))
-                else:
-                    savepoint.commit()
-                    outcomes.append((pending, result, False))
-        self.batches += 1
-        self.jobs += len(outcomes)
-        for pending, value, failed in outcomes:
-            _resolve(pending, value, failed=failed)
-
-
-def _resolve(pending: _Pending, value: Any, *, failed: bool) -> None:
-    def settle() -> None:
-        if pending.future.done():
+        batch = [p for p in batch if not p.future.cancelled()]
+        if not batch:
             return
+        try:
+            with conn.begin():
+                results = _run_jobs(conn, batch)
+        except Exception as exc:
+            if len(batch) == 1:
+                raise
+            log.info("a batch of %d failed (%s); replaying it job by job", len(batch), exc)
+            for pending in batch:
+                self._commit_alone(conn, pending)
+            return
+        self.batches += 1
+        self.jobs += len(batch)
+        _resolve([(pending, result, False) for pending, result in zip(batch, results, strict=True)])
+
+    def _commit_alone(self, conn: Connection, pending: _Pending) -> None:
+        try:
+            with conn.begin():
+                [result] = _run_jobs(conn, [pending])
+        except Exception as exc:
+            _resolve([(pending, exc, True)])
+            return
+        self.batches += 1
+        self.jobs += 1
+        _resolve([(pending, result, False)])
+
+
+def _run_jobs(conn: Connection, batch: list[_Pending]) -> list[Any]:
+    """Run every job; jobs with the same batch_key go to their run_batch together."""
+    results: list[Any] = [None] * len(batch)
+    groups: dict[str, list[int]] = {}
+    for n, pending in enumerate(batch):
+        key = getattr(pending.job, "batch_key", None)
+        if key is None:
+            results[n] = pending.job(conn)
+            continue
+        groups.setdefault(key, []).append(n)
+    for members in groups.values():
+        jobs = [batch[n].job for n in members]
+        runner: BatchJob = jobs[0]  # type: ignore[assignment]
+        for n, result in zip(members, runner.run_batch(conn, jobs), strict=True):
+            results[n] = result
+    return results
+
+
+def _resolve(outcomes: list[tuple[_Pending, Any, bool]]) -> None:
+    """Settle the callers' futures: one wake-up per event loop, not one per job."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Pending, Any, bool]]] = {}
+    for outcome in outcomes:
+        by_loop.setdefault(outcome[0].loop, []).append(outcome)
+    for loop, settled in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # the caller's loop is gone (shutdown)
+            loop.call_soon_threadsafe(_settle, settled)
+
+
+def _settle(outcomes: list[tuple[_Pending, Any, bool]]) -> None:
+    for pending, value, failed in outcomes:
+        if pending.future.done():
+            continue
         if failed:
             pending.future.set_exception(value)
         else:
             pending.future.set_result(value)
-
-    with contextlib.suppress(RuntimeError):  # the caller's loop is gone (shutdown)
-        pending.loop.call_soon_threadsafe(settle)

@@ -165,6 +165,10 @@ def test_config_example_loads_and_documents_every_key() -> None:
     for section, field in Settings.model_fields.items():
         assert f"[{section}]" in text or f"[[{section}]]" in text, section
         annotation = field.annotation
-        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+        model = (
+            annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            else None
+        )
         for key in model.model_fields if model else ():
             assert f"\n{key} =" in text or f"# {key} =" in text, f"{section}.{key}"

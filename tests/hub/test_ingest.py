@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.channel import InboundRejected
-from hub.ingest import Limits, accept_inbound, validate
+from hub.ingest import IngestJob, Limits, validate
 from hub.models import Inbound, Sender
 from hub.store import schema as s
 
@@ -20,9 +20,11 @@ def item(visitor: str = "wa-1", text: str = "halo", **kw: Any) -> Inbound:
 
 
 async def accept(hub: Any, inbound: Inbound, key: str = "web-pupr") -> Any:
+    """Through the writer, as the hub does: concurrent calls are merged into one batch."""
     directory = hub.service.directory
     inbox = directory.inbox_by_key(key)
-    return await hub.store.write(lambda c: accept_inbound(c, directory, inbox, inbound))
+    [accepted] = await hub.store.write(IngestJob(directory, inbox, [inbound]))
+    return accepted
 
 
 async def rows(hub: Any, table: Any) -> int:
@@ -100,6 +102,49 @@ async def test_the_database_refuses_a_repeated_seq(hub: Any) -> None:
 
     with pytest.raises(IntegrityError):
         await hub.store.write(repeat)
+
+
+async def test_concurrent_deliveries_share_batches_and_keep_per_resident_order(hub: Any) -> None:
+    writer = hub.store.writer
+    jobs_before, batches_before = writer.jobs, writer.batches
+    results = await asyncio.gather(
+        *(accept(hub, item(f"w-{i % 10}", text=f"{i}", external_id=f"p{i}")) for i in range(300))
+    )
+    merged = (writer.jobs - jobs_before) / (writer.batches - batches_before)
+    assert merged > 2, "concurrent deliveries should be written together"
+    assert len({r.message["id"] for r in results}) == 300
+    for resident in range(10):
+        mine = [
+            r
+            for r in results
+            if r.conversation["contact"]["id"] == results[resident].conversation["contact"]["id"]
+        ]
+        assert sorted(r.message["seq"] for r in mine) == list(range(1, 31))
+    assert sum(r.new_conversation for r in results) == 10
+
+
+async def test_duplicates_inside_one_delivery_store_one_message(hub: Any) -> None:
+    directory = hub.service.directory
+    inbox = directory.inbox_by_key("web-pupr")
+    items = [
+        item(external_id="x1"),
+        item(external_id="x1"),
+        item(client_id="k"),
+        item(client_id="k"),
+    ]
+    results = await hub.store.write(IngestJob(directory, inbox, items))
+    assert [r.duplicate for r in results] == [False, True, False, True]
+    assert results[1].message["id"] == results[0].message["id"]
+    assert results[3].message["id"] == results[2].message["id"]
+    assert await rows(hub, s.message) == 2
+
+
+async def test_a_channel_name_fills_a_blank_but_never_overwrites(hub: Any) -> None:
+    await accept(hub, Inbound(Sender("t-1"), text="a"))
+    await accept(hub, Inbound(Sender("t-1", name="Budi", phone="0812"), text="b"))
+    await accept(hub, Inbound(Sender("t-1", name="Bukan Budi"), text="c"))
+    contact = await hub.store.read(lambda c: c.execute(select(s.contact)).one())
+    assert (contact.name, contact.phone) == ("Budi", "0812")
 
 
 def test_validation_limits() -> None:
