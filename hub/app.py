@@ -75,7 +75,15 @@ def create_app(settings: Settings) -> web.Application:
     api.add_routes(app)
     pages.add_routes(app)
     app.cleanup_ctx.append(_lifecycle)
+    app.on_shutdown.append(_close_sockets)
     return app
+
+
+async def _close_sockets(app: web.Application) -> None:
+    """Drop every socket at shutdown so clients reconnect elsewhere at once, not after a timeout."""
+    engine = app[SERVICE].sio.eio
+    if engine.sockets:
+        await engine.disconnect()
 
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:

@@ -37,6 +37,7 @@ class Typing:
     who: str  # "contact" | "agent"
     typing: bool
     name: str | None = None
+    skip_sid: str | None = None  # the socket that is typing does not need to hear it
 
 
 Event = MessageCreated | ConversationChanged | Typing

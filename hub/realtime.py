@@ -167,7 +167,7 @@ class AgentNamespace(socketio.AsyncNamespace):
     async def on_typing(self, sid: str, data: Any) -> dict[str, Any]:
         conv_id = field(data, "conversation_id", int)
         typing = field(data, "typing", bool)
-        await self.service.agent_typing(await self._principal(sid), conv_id, typing)
+        await self.service.agent_typing(await self._principal(sid), conv_id, typing, sid)
         return {"ok": True}
 
     @guarded
@@ -240,7 +240,7 @@ class FanOut:
         if event.name:
             payload["name"] = event.name
         room = f"conv:{event.conversation_id}"
-        await self.sio.emit("typing", payload, to=room, namespace=AGENT_NS)
+        await self.sio.emit("typing", payload, to=room, namespace=AGENT_NS, skip_sid=event.skip_sid)
         if event.who == "agent":
             await self._push_to(event.inbox_id, event.recipient, "typing", {"typing": event.typing})
 

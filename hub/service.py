@@ -229,9 +229,11 @@ class HubService:
             self.emit(ConversationChanged(change.conversation, "read", change.recipient))
         return change.conversation
 
-    async def agent_typing(self, principal: Principal, conv_id: int, typing: bool) -> None:
+    async def agent_typing(
+        self, principal: Principal, conv_id: int, typing: bool, sid: str | None = None
+    ) -> None:
         row = await self.store.read(lambda c: cases.visible_conversation(c, principal, conv_id))
-        self.emit(Typing(conv_id, row.inbox_id, row.reply_to, "agent", typing, principal.name))
+        self.emit(Typing(conv_id, row.inbox_id, row.reply_to, "agent", typing, principal.name, sid))
 
     async def conversation(self, principal: Principal, conv_id: int) -> dict[str, Any]:
         row = await self.store.read(lambda c: cases.visible_conversation(c, principal, conv_id))

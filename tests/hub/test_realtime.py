@@ -155,8 +155,13 @@ async def test_typing_flows_both_ways(hub: Any, sockets: Any) -> None:
     await warga.call("typing", {"typing": True}, namespace=W)
     typing = await wait_for(officer, "typing")
     assert typing == {"conversation_id": conv_id, "typing": True, "who": "contact"}
+    colleague = await agent(hub, sockets, "sri@pupr.go.id")
+    await colleague.call("join", {"conversation_id": conv_id}, namespace=A)
     await officer.call("typing", {"conversation_id": conv_id, "typing": True}, namespace=A)
     assert await wait_for(warga, "typing") == {"typing": True}
+    seen = await wait_for(colleague, "typing", lambda t: t["who"] == "agent")
+    assert seen["name"] == "Budi"
+    assert [t for t in events(officer, "typing") if t["who"] == "agent"] == []
 
 
 async def test_resolving_tells_the_resident_and_the_next_message_opens_a_new_case(
