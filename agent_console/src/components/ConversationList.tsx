@@ -1,0 +1,136 @@
+import { useEffect, useMemo, useRef } from "preact/hooks";
+import { loadMore, reloadList, setFilter } from "../conversations";
+import { fullDateTime, relativeTime } from "../format";
+import { errorText, useT } from "../i18n";
+import { byActivity, contactName, matchesFilter } from "../model";
+import { navigate } from "../router";
+import { useStore } from "../store";
+import type { Conversation, StatusFilter } from "../types";
+import { InboxLabel, StatusBadge } from "./Badges";
+import { useNow } from "./useNow";
+
+const FILTERS: StatusFilter[] = ["open", "pending", "resolved", "closed", "all"];
+
+export function ConversationList() {
+  const t = useT();
+  const list = useStore((s) => s.list);
+  const conversations = useStore((s) => s.conversations);
+  const openId = useStore((s) => s.openId);
+  const now = useNow();
+
+  const items = useMemo(
+    () =>
+      list.ids
+        .map((id) => conversations[id])
+        .filter((c): c is Conversation => c !== undefined && matchesFilter(c, list.filter))
+        .sort(byActivity),
+    [list.ids, list.filter, conversations],
+  );
+
+  return (
+    <aside class="sidebar" aria-label={t.list.title}>
+      <nav class="filters" aria-label={t.list.filterLabel}>
+        {FILTERS.map((filter) => (
+          <button
+            key={filter}
+            type="button"
+            class={filter === list.filter ? "filter active" : "filter"}
+            data-testid="status-filter"
+            data-status={filter}
+            aria-pressed={filter === list.filter}
+            onClick={() => filter !== list.filter && setFilter(filter)}
+          >
+            {t.status[filter]}
+          </button>
+        ))}
+      </nav>
+      <div class="list-scroll">
+        <ul class="conv-list">
+          {items.map((c) => (
+            <ConversationItem key={c.id} conversation={c} active={c.id === openId} now={now} showStatus={list.filter === "all"} />
+          ))}
+        </ul>
+        {list.loaded && !list.loading && !list.error && items.length === 0 && <p class="list-note">{t.list.empty}</p>}
+        {list.loading && <p class="list-note">{t.list.loading}</p>}
+        {list.error && (
+          <div class="list-note list-error" role="alert">
+            <p>
+              {t.list.error} {errorText(t, list.error)}
+            </p>
+            <button type="button" class="btn btn-small" onClick={list.loaded ? loadMore : reloadList}>
+              {t.list.retry}
+            </button>
+          </div>
+        )}
+        {list.next && !list.loading && !list.error && <LoadMore label={t.list.loadMore} />}
+      </div>
+    </aside>
+  );
+}
+
+interface ItemProps {
+  conversation: Conversation;
+  active: boolean;
+  now: number;
+  showStatus: boolean;
+}
+
+function ConversationItem({ conversation: c, active, now, showStatus }: ItemProps) {
+  const t = useT();
+  const unread = c.unread_count > 0;
+  const when = c.last_message_at ?? c.created_at;
+  return (
+    <li>
+      <button
+        type="button"
+        class={`conv${active ? " active" : ""}${unread ? " unread" : ""}`}
+        data-testid="conversation-item"
+        data-conversation-id={c.id}
+        data-tracking-code={c.tracking_code}
+        aria-current={active ? "true" : undefined}
+        onClick={() => navigate(c.id)}
+      >
+        <span class="conv-row">
+          <span class="conv-name">{contactName(c, t.contactFallback)}</span>
+          <time class="conv-time" dateTime={when} title={fullDateTime(when, t)}>
+            {relativeTime(when, now, t)}
+          </time>
+        </span>
+        <span class="conv-row">
+          <span class="conv-preview" data-testid="conversation-preview">
+            {c.last_message_preview ?? t.list.noPreview}
+          </span>
+          {unread && (
+            <span class="unread-badge" data-testid="unread-badge" aria-label={t.list.unread(c.unread_count)}>
+              {c.unread_count}
+            </span>
+          )}
+        </span>
+        <span class="conv-row conv-meta">
+          <InboxLabel inbox={c.inbox} />
+          <span class="conv-opd" title={c.opd.name}>
+            {c.opd.name}
+          </span>
+          {showStatus && <StatusBadge status={c.status} />}
+        </span>
+      </button>
+    </li>
+  );
+}
+
+/** A button that also fires by itself when scrolled into view (infinite scroll). */
+function LoadMore({ label }: { label: string }) {
+  const ref = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || typeof IntersectionObserver === "undefined") return undefined;
+    const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && loadMore());
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  return (
+    <button ref={ref} type="button" class="btn btn-small load-more" data-testid="load-more" onClick={loadMore}>
+      {label}
+    </button>
+  );
+}

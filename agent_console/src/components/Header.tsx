@@ -1,0 +1,68 @@
+import { useEffect, useState } from "preact/hooks";
+import { label, useT } from "../i18n";
+import { signOut } from "../session";
+import { reconnectNow } from "../socket";
+import { useStore } from "../store";
+import { LangToggle } from "./LangToggle";
+
+export function Header() {
+  const t = useT();
+  const agent = useStore((s) => s.agent);
+  const connection = useStore((s) => s.connection);
+  return (
+    <header class="topbar">
+      <div class="brand">
+        <span class="brand-mark" aria-hidden="true">K</span>
+        <span class="brand-name">{t.appName}</span>
+        <span class="brand-sub">{t.consoleTitle}</span>
+      </div>
+      <div class="topbar-right">
+        <span class={`conn conn-${connection}`} data-testid="connection-status" data-state={connection} role="status">
+          <span class="conn-dot" aria-hidden="true" />
+          <span class="conn-label">{t.connection[connection]}</span>
+        </span>
+        {agent && (
+          <span class="agent">
+            <span class="agent-name" data-testid="agent-name">
+              {agent.name}
+            </span>
+            <span class="agent-role">
+              {label(t.header.roles, agent.role)}
+              {agent.opd ? ` · ${agent.opd.name}` : ""}
+            </span>
+          </span>
+        )}
+        <LangToggle />
+        <button type="button" class="btn btn-ghost" data-testid="logout" onClick={() => void signOut()}>
+          {t.header.logout}
+        </button>
+      </div>
+    </header>
+  );
+}
+
+// A first connection usually takes a moment; announcing it at once would only flash.
+const CONNECTING_GRACE_MS = 2000;
+
+export function ConnectionBanner() {
+  const t = useT();
+  const connection = useStore((s) => s.connection);
+  const [graceOver, setGraceOver] = useState(false);
+  useEffect(() => {
+    if (connection !== "connecting") return undefined;
+    setGraceOver(false);
+    const timer = setTimeout(() => setGraceOver(true), CONNECTING_GRACE_MS);
+    return () => clearTimeout(timer);
+  }, [connection]);
+  if (connection === "connected" || (connection === "connecting" && !graceOver)) return null;
+  return (
+    <div class={`banner banner-${connection}`} role="alert">
+      <span>{connection === "offline" ? t.connection.offlineBanner : t.connection.connectingBanner}</span>
+      {connection === "offline" && (
+        <button type="button" class="btn btn-small" onClick={reconnectNow}>
+          {t.connection.retryNow}
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,123 @@
+import type { ComponentChildren } from "preact";
+import { clockTime, fullDateTime } from "../format";
+import { errorText, label, useT } from "../i18n";
+import { discardOutgoing, retryOutgoing } from "../thread";
+import type { DeliveryStatus, Message, Outgoing } from "../types";
+
+interface BubbleProps {
+  seq?: number;
+  clientId?: string;
+  direction: "in" | "out";
+  isPrivate: boolean;
+  system: boolean;
+  status: DeliveryStatus;
+  sender: string;
+  text: string;
+  createdAt: string;
+  children?: ComponentChildren;
+}
+
+function Bubble(p: BubbleProps) {
+  const t = useT();
+  const classes = ["msg", `msg-${p.direction}`];
+  if (p.isPrivate) classes.push("msg-note");
+  if (p.system) classes.push("msg-system");
+  return (
+    <div
+      class={classes.join(" ")}
+      data-testid="message"
+      data-seq={p.seq}
+      data-client-id={p.clientId}
+      data-direction={p.direction}
+      data-private={String(p.isPrivate)}
+      data-status={p.status}
+    >
+      <div class="bubble">
+        <div class="msg-head">
+          <span class="msg-sender">{p.sender}</span>
+          {p.isPrivate && <span class="note-label">{t.thread.privateNote}</span>}
+        </div>
+        {/* Text node only: whatever the resident typed, markup included, is shown as typed. */}
+        <p class="msg-text" data-testid="message-text">
+          {p.text}
+        </p>
+        <div class="msg-foot">
+          <time dateTime={p.createdAt} title={fullDateTime(p.createdAt, t)}>
+            {clockTime(p.createdAt, t)}
+          </time>
+          {p.children}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+export function MessageBubble({ message: m, contact }: { message: Message; contact: string }) {
+  const t = useT();
+  const sender =
+    m.direction === "in" && m.sender_type === "contact"
+      ? contact
+      : m.sender_name || label(t.sender, m.sender_type, t.sender.agent);
+  const showDelivery = m.direction === "out" && !m.private && m.sender_type !== "system";
+  return (
+    <Bubble
+      seq={m.seq}
+      clientId={m.client_id ?? undefined}
+      direction={m.direction}
+      isPrivate={m.private}
+      system={m.sender_type === "system"}
+      status={m.delivery_status}
+      sender={sender}
+      text={m.text || label(t.kind, m.kind, "")}
+      createdAt={m.created_at}
+    >
+      {showDelivery && (
+        <span class={`delivery delivery-${m.delivery_status}`} data-testid="delivery-status">
+          {t.delivery[m.delivery_status]}
+        </span>
+      )}
+      {showDelivery && m.delivery_status === "failed" && m.error && (
+        <span class="delivery-error" data-testid="delivery-error">
+          {m.error}
+        </span>
+      )}
+    </Bubble>
+  );
+}
+
+/** A reply on its way to the hub, or one the hub refused (with retry). */
+export function OutgoingBubble({ item, sender }: { item: Outgoing; sender: string }) {
+  const t = useT();
+  const failed = item.state === "failed";
+  return (
+    <Bubble
+      clientId={item.client_id}
+      direction="out"
+      isPrivate={item.private}
+      system={false}
+      status={failed ? "failed" : "pending"}
+      sender={sender}
+      text={item.text}
+      createdAt={item.created_at}
+    >
+      <span class={failed ? "delivery delivery-failed" : "delivery delivery-pending"} data-testid="delivery-status">
+        {failed ? t.delivery.failed : t.delivery.sending}
+      </span>
+      {failed && (
+        <span class="delivery-error" data-testid="delivery-error">
+          {errorText(t, item.error)}
+        </span>
+      )}
+      {failed && (
+        <span class="msg-actions">
+          <button type="button" class="link" onClick={() => retryOutgoing(item.client_id)}>
+            {t.delivery.retry}
+          </button>
+          <button type="button" class="link" onClick={() => discardOutgoing(item.client_id)}>
+            {t.delivery.discard}
+          </button>
+        </span>
+      )}
+    </Bubble>
+  );
+}

@@ -1,0 +1,213 @@
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
+import { dayKey, dayLabel } from "../format";
+import { errorText, useT } from "../i18n";
+import { contactName } from "../model";
+import { navigate } from "../router";
+import { useStore, type ThreadState } from "../store";
+import { changeStatus, reloadThread } from "../thread";
+import type { Conversation, Status } from "../types";
+import { InboxLabel, StatusBadge } from "./Badges";
+import { Composer } from "./Composer";
+import { MessageBubble, OutgoingBubble } from "./MessageBubble";
+import { useNow } from "./useNow";
+
+// Within this many pixels of the bottom, new messages keep the view pinned to the bottom.
+const STICK_PX = 80;
+
+export function Thread() {
+  const t = useT();
+  const thread = useStore((s) => s.thread);
+  const conversation = useStore((s) => (s.openId === null ? undefined : s.conversations[s.openId]));
+  if (!thread) {
+    return (
+      <section class="thread thread-placeholder">
+        <p>{t.thread.placeholder}</p>
+      </section>
+    );
+  }
+  return (
+    <section class="thread" data-testid="thread" data-conversation-id={thread.id}>
+      <ThreadHeader conversation={conversation} />
+      <Messages thread={thread} conversation={conversation} />
+      <TypingLine conversation={conversation} />
+      <Notice />
+      <Composer key={thread.id} id={thread.id} conversation={conversation} />
+    </section>
+  );
+}
+
+function ThreadHeader({ conversation: c }: { conversation: Conversation | undefined }) {
+  const t = useT();
+  const [busy, setBusy] = useState(false);
+
+  async function change(status: Status): Promise<void> {
+    setBusy(true);
+    await changeStatus(status);
+    setBusy(false);
+  }
+
+  // Closed is final in the hub: neither button applies.
+  return (
+    <header class="thread-head">
+      <button type="button" class="btn btn-ghost back" onClick={() => navigate(null)} aria-label={t.thread.back}>
+        ‹ <span class="back-label">{t.thread.back}</span>
+      </button>
+      <div class="thread-title">
+        <h2 class="thread-contact">{c ? contactName(c, t.contactFallback) : "…"}</h2>
+        {c && (
+          <div class="thread-sub">
+            <span class="tracking" title={t.thread.trackingCode}>
+              <span class="tracking-label">{t.thread.trackingCode}</span>
+              <code data-testid="tracking-code">{c.tracking_code}</code>
+            </span>
+            <span class="thread-opd">{c.opd.name}</span>
+            <InboxLabel inbox={c.inbox} />
+            {c.assignee && <span class="thread-assignee">{t.thread.assignee(c.assignee.name)}</span>}
+          </div>
+        )}
+      </div>
+      {c && (
+        <div class="thread-actions">
+          <StatusBadge status={c.status} testid="status-badge" />
+          {c.status === "resolved" && (
+            <button type="button" class="btn" data-testid="reopen-button" disabled={busy} onClick={() => void change("open")}>
+              {t.thread.reopen}
+            </button>
+          )}
+          {(c.status === "open" || c.status === "pending") && (
+            <button
+              type="button"
+              class="btn btn-primary"
+              data-testid="resolve-button"
+              disabled={busy}
+              onClick={() => void change("resolved")}
+            >
+              {t.thread.resolve}
+            </button>
+          )}
+        </div>
+      )}
+    </header>
+  );
+}
+
+function Messages({ thread, conversation }: { thread: ThreadState; conversation: Conversation | undefined }) {
+  const t = useT();
+  const now = useNow(60000);
+  const agentName = useStore((s) => s.agent?.name ?? t.sender.agent);
+  const outgoing = useStore((s) => s.outgoing);
+  const mine = outgoing.filter((o) => o.conversation_id === thread.id);
+  const scroller = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  const sentCount = useRef(mine.length);
+  const [unseen, setUnseen] = useState(false);
+  const count = thread.messages.length + mine.length;
+
+  // Our own new reply always brings the view down to it.
+  if (mine.length > sentCount.current) stick.current = true;
+  sentCount.current = mine.length;
+
+  useLayoutEffect(() => {
+    stick.current = true;
+    setUnseen(false);
+  }, [thread.id]);
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    if (stick.current) el.scrollTop = el.scrollHeight;
+    else if (count > 0) setUnseen(true);
+  }, [count, thread.id]);
+
+  function onScroll(): void {
+    const el = scroller.current;
+    if (!el) return;
+    stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
+    if (stick.current && unseen) setUnseen(false);
+  }
+
+  function toBottom(): void {
+    const el = scroller.current;
+    if (el) el.scrollTop = el.scrollHeight;
+    stick.current = true;
+    setUnseen(false);
+  }
+
+  const contact = conversation ? contactName(conversation, t.contactFallback) : t.contactFallback;
+  const rows = [];
+  let lastDay = -1;
+  for (const m of thread.messages) {
+    const day = dayKey(m.created_at);
+    if (day !== lastDay) {
+      rows.push(
+        <div class="day" key={`day-${day}`}>
+          <span>{dayLabel(m.created_at, now, t)}</span>
+        </div>,
+      );
+      lastDay = day;
+    }
+    rows.push(<MessageBubble key={`m-${m.seq}`} message={m} contact={contact} />);
+  }
+  for (const o of mine) rows.push(<OutgoingBubble key={`o-${o.client_id}`} item={o} sender={agentName} />);
+
+  return (
+    <div class="messages-wrap">
+      <div class="messages" ref={scroller} onScroll={onScroll} role="log" aria-live="polite">
+        {thread.loading && count === 0 && <p class="thread-note">{t.thread.loading}</p>}
+        {!thread.loading && !thread.error && count === 0 && <p class="thread-note">{t.thread.empty}</p>}
+        {thread.error && (
+          <div class="thread-note thread-error" role="alert">
+            <p>
+              {t.thread.loadError} {errorText(t, thread.error)}
+            </p>
+            <button type="button" class="btn btn-small" onClick={reloadThread}>
+              {t.thread.retry}
+            </button>
+          </div>
+        )}
+        {rows}
+      </div>
+      {unseen && (
+        <button type="button" class="btn btn-small jump" onClick={toBottom}>
+          {t.thread.newMessages}
+        </button>
+      )}
+    </div>
+  );
+}
+
+function TypingLine({ conversation }: { conversation: Conversation | undefined }) {
+  const t = useT();
+  const typing = useStore((s) => s.typing);
+  const contact = conversation ? contactName(conversation, t.contactFallback) : t.contactFallback;
+  return (
+    <div class="typing-line" aria-live="polite">
+      {typing.contact && (
+        <span class="typing" data-testid="typing-indicator">
+          <span class="dots" aria-hidden="true">
+            <i />
+            <i />
+            <i />
+          </span>
+          {t.thread.typing(contact)}
+        </span>
+      )}
+      {typing.agent && (
+        <span class="typing typing-agent" data-testid="agent-typing-indicator">
+          {t.thread.typing(typing.agent)}
+        </span>
+      )}
+    </div>
+  );
+}
+
+function Notice() {
+  const t = useT();
+  const notice = useStore((s) => s.notice);
+  if (!notice) return null;
+  return (
+    <div class="notice" role="alert" data-testid="notice">
+      {errorText(t, notice)}
+    </div>
+  );
+}

@@ -1,0 +1,11 @@
+import { render } from "preact";
+import "./styles/base.css";
+import "./styles/console.css";
+import { App } from "./components/App";
+import { boot } from "./session";
+
+const root = document.getElementById("app");
+if (root) {
+  render(<App />, root);
+  void boot();
+}

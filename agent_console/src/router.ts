@@ -1,0 +1,32 @@
+// The open conversation lives in the URL (/console/c/42), so reload and back/forward keep it.
+import { closeConversation, openConversation } from "./thread";
+
+const PATH = /^(.*\/console)(?:\/c\/(\d+))?\/?$/;
+
+function base(): string | null {
+  return PATH.exec(location.pathname)?.[1] ?? null;
+}
+
+export function conversationFromUrl(): number | null {
+  const id = PATH.exec(location.pathname)?.[2];
+  return id ? Number(id) : null;
+}
+
+export function navigate(id: number | null): void {
+  if (id === null) closeConversation();
+  else openConversation(id);
+  const root = base();
+  const path = id === null ? root : `${root}/c/${id}`;
+  if (root !== null && path !== null && location.pathname !== path) history.pushState(null, "", path);
+}
+
+export function resetUrl(): void {
+  const root = base();
+  if (root !== null && location.pathname !== root) history.replaceState(null, "", root);
+}
+
+export function followUrl(): void {
+  const id = conversationFromUrl();
+  if (id === null) closeConversation();
+  else openConversation(id);
+}

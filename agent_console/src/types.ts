@@ -1,0 +1,77 @@
+// Shapes of docs/protocol.md and the REST API.
+
+export type Status = "open" | "pending" | "resolved" | "closed";
+export type StatusFilter = Status | "all";
+export type DeliveryStatus = "pending" | "sent" | "delivered" | "read" | "failed";
+
+export interface Opd {
+  id: number;
+  slug: string;
+  name: string;
+}
+
+export interface Agent {
+  id: number;
+  name: string;
+  email: string;
+  role: string;
+  opd: Opd | null;
+}
+
+export interface Message {
+  id: number;
+  conversation_id: number;
+  seq: number;
+  direction: "in" | "out";
+  sender_type: "contact" | "agent" | "system" | "bot";
+  sender_name: string | null;
+  kind: "text" | "image" | "file" | "location" | "note";
+  text: string;
+  private: boolean;
+  client_id: string | null;
+  delivery_status: DeliveryStatus;
+  error: string | null;
+  created_at: string;
+}
+
+export interface Conversation {
+  id: number;
+  tracking_code: string;
+  status: Status;
+  inbox: { key: string; kind: string; name: string };
+  opd: Opd;
+  contact: { id: number; name: string | null };
+  assignee: { id: number; name: string } | null;
+  last_seq: number;
+  unread_count: number;
+  last_message_preview: string | null;
+  last_message_at: string | null;
+  created_at: string;
+  first_response_at: string | null;
+  resolved_at: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+}
+
+export type Ack<T> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
+
+/** A reply typed here that the hub has not stored yet (or failed to store). */
+export interface Outgoing {
+  client_id: string;
+  conversation_id: number;
+  text: string;
+  private: boolean;
+  created_at: string;
+  state: "sending" | "failed";
+  error: ErrorBody | null;
+}
+
+export type ConnectionState = "connected" | "connecting" | "offline";
