@@ -78,7 +78,7 @@ class Auth:
         """A fresh session for valid credentials; None for anything wrong (one answer for all)."""
         row = await self.store.read(lambda c: _active_agent_by_email(c, email))
         stored = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
-        ok = await asyncio.to_thread(_verify, stored, password)
+        ok = await asyncio.to_thread(verify_password, stored, password)
         if row is None or not ok:
             return None
         token = secrets.token_urlsafe(32)
@@ -145,7 +145,7 @@ class Auth:
         return None
 
 
-def _verify(stored: str, password: str) -> bool:
+def verify_password(stored: str, password: str) -> bool:
     try:
         return _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
