@@ -83,8 +83,13 @@ class ChannelHost(Protocol):
     def inbox(self, key: str) -> InboxRef | None: ...
 
     async def accept(
-        self, inbox: InboxRef, items: Sequence[Inbound | StatusUpdate]
-    ) -> list[Accepted]: ...
+        self,
+        inbox: InboxRef,
+        items: Sequence[Inbound | StatusUpdate],
+        origin: str | None = None,
+    ) -> list[Accepted]:
+        """Store a delivery; after the commit, `push` shows it everywhere but `origin`."""
+        ...
 
     async def thread(
         self, inbox: InboxRef, external_id: str, after_seq: int, limit: int = 200
@@ -132,6 +137,12 @@ class Channel:
         raise ChannelSendError(f"channel {self.kind} cannot send", retryable=False)
 
     async def push(
-        self, inbox: InboxRef, recipient: str, event: str, payload: dict[str, Any]
+        self,
+        inbox: InboxRef,
+        recipient: str,
+        event: str,
+        payload: dict[str, Any],
+        skip: str | None = None,
     ) -> None:
-        """Live channels: show an event (message, typing, conversation) to the resident now."""
+        """Live channels: show an event (message, typing, conversation) to the resident now,
+        except on the connection `skip` (the one it came from)."""

@@ -33,12 +33,15 @@ class Directory:
     organization_name: str = ""
     opds: dict[int, Opd] = field(default_factory=dict)
     inboxes: dict[int, InboxRef] = field(default_factory=dict)
+    _by_key: dict[str, InboxRef] = field(default_factory=dict, repr=False)
 
     def opd_by_slug(self, slug: str) -> Opd | None:
         return next((o for o in self.opds.values() if o.slug == slug), None)
 
     def inbox_by_key(self, key: str) -> InboxRef | None:
-        return next((i for i in self.inboxes.values() if i.key == key), None)
+        if len(self._by_key) != len(self.inboxes):
+            self._by_key = {i.key: i for i in self.inboxes.values()}
+        return self._by_key.get(key)
 
     def inbox_view(self, inbox_id: int) -> dict[str, Any]:
         inbox = self.inboxes[inbox_id]

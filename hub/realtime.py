@@ -219,9 +219,9 @@ class FanOut:
             "message", payload, to=agent_rooms(conv["opd"]["id"]), namespace=AGENT_NS
         )
         if not event.message["private"]:
-            await self._push(conv, event.recipient, "message", event.message)
-            if event.new_conversation:
+            if event.new_conversation:  # the case first, so a client files the message under it
                 await self._push(conv, event.recipient, "conversation", _public(conv))
+            await self._push(conv, event.recipient, "message", event.message, event.origin)
 
     async def on_conversation(self, event: ConversationChanged) -> None:
         conv = event.conversation
@@ -245,19 +245,29 @@ class FanOut:
             await self._push_to(event.inbox_id, event.recipient, "typing", {"typing": event.typing})
 
     async def _push(
-        self, conv: dict[str, Any], recipient: str, name: str, payload: dict[str, Any]
+        self,
+        conv: dict[str, Any],
+        recipient: str,
+        name: str,
+        payload: dict[str, Any],
+        skip: str | None = None,
     ) -> None:
         inbox = self.service.directory.inbox_by_key(conv["inbox"]["key"])
         if inbox is not None:
-            await self._push_to(inbox.id, recipient, name, payload)
+            await self._push_to(inbox.id, recipient, name, payload, skip)
 
     async def _push_to(
-        self, inbox_id: int, recipient: str, name: str, payload: dict[str, Any]
+        self,
+        inbox_id: int,
+        recipient: str,
+        name: str,
+        payload: dict[str, Any],
+        skip: str | None = None,
     ) -> None:
         inbox = self.service.directory.inboxes.get(inbox_id)
         channel = self.service.channel_for(inbox) if inbox is not None else None
         if inbox is not None and channel is not None and channel.live:
-            await channel.push(inbox, recipient, name, payload)
+            await channel.push(inbox, recipient, name, payload, skip)
 
 
 def _public(conv: dict[str, Any]) -> dict[str, Any]:

@@ -96,7 +96,10 @@ class HubService:
         return self.directory.inbox_by_key(key)
 
     async def accept(
-        self, inbox: InboxRef, items: Sequence[Inbound | StatusUpdate]
+        self,
+        inbox: InboxRef,
+        items: Sequence[Inbound | StatusUpdate],
+        origin: str | None = None,
     ) -> list[Accepted]:
         """Store a provider delivery atomically; events follow the commit."""
         for item in items:
@@ -113,6 +116,7 @@ class HubService:
                     result.conversation,
                     result.recipient or "",
                     new_conversation=result.new_conversation,
+                    origin=origin,
                 )
             )
         return results

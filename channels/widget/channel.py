@@ -17,8 +17,12 @@ class WidgetChannel(Channel):
         self.host.socketio.register_namespace(WidgetNamespace(self.host))
 
     async def push(
-        self, inbox: InboxRef, recipient: str, event: str, payload: dict[str, Any]
+        self,
+        inbox: InboxRef,
+        recipient: str,
+        event: str,
+        payload: dict[str, Any],
+        skip: str | None = None,
     ) -> None:
-        await self.host.socketio.emit(
-            event, payload, to=visitor_room(inbox.id, recipient), namespace=WIDGET_NS
-        )
+        room = visitor_room(inbox.id, recipient)
+        await self.host.socketio.emit(event, payload, to=room, namespace=WIDGET_NS, skip_sid=skip)

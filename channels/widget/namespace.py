@@ -85,7 +85,7 @@ class WidgetNamespace(socketio.AsyncNamespace):
             return error("bad_request", "text must be a string")
         inbox, visitor = await self._who(sid)
         item = Inbound(sender=Sender(external_id=visitor), text=text, client_id=client_id)
-        [accepted] = await self.host.accept(inbox, [item])
+        [accepted] = await self.host.accept(inbox, [item], origin=sid)
         conversation = accepted.conversation or {}
         return {
             "ok": True,

@@ -155,4 +155,5 @@ async def test_a_second_tab_of_the_same_visitor_sees_the_message(hub: Any, socke
     await tab1.call("send", {"client_id": "c", "text": "dari tab satu"}, namespace=NS)
     seen = await wait_for(tab2, "message")
     assert seen["text"] == "dari tab satu"
-    assert events(tab2, "conversation")
+    assert events(tab2, "conversation"), "the new case is announced before its message"
+    assert events(tab1, "message") == [], "the sending tab has the message in its ack"
