@@ -31,6 +31,7 @@ class DatabaseSettings(_Section):
     url: str = "sqlite+aiosqlite:///data/kanal.db"
     synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = "FULL"
     busy_timeout_ms: int = Field(5000, ge=0)
+    cache_mb: int = Field(64, ge=1, le=65536)
     batch_max: int = Field(256, ge=1, le=10000)
 
     @field_validator("url")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, bindparam, insert, select, tuple_, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from hub.channel import Accepted, InboundRejected
 from hub.directory import Directory
@@ -255,8 +255,8 @@ def _drop_client_duplicates(conn: Connection, entries: list[_Entry]) -> list[_En
     keyed = [e for e in entries if e.item.client_id is not None]
     stored: dict[tuple[int, str], int] = {}
     if keyed:
-        pairs = sorted({(e.conversation["id"], e.item.client_id or "") for e in keyed})
-        for row in conn.execute(_CLIENT_IDS, {"pairs": pairs}):
+        clients = sorted({e.item.client_id or "" for e in keyed})
+        for row in conn.execute(_CLIENT_IDS, {"clients": clients}):
             stored[(row.conversation_id, row.client_id)] = row.id
     first: dict[tuple[int, str], _Entry] = {}
     new = []
@@ -455,11 +455,8 @@ _CODES_TAKEN = select(s.conversation.c.tracking_code).where(
 
 _INSERT_CONVERSATION = insert(s.conversation).returning(*_CASE)
 
-# Exact (conversation, client_id) pairs: two separate IN lists would probe their product.
 _CLIENT_IDS = select(s.message.c.id, s.message.c.conversation_id, s.message.c.client_id).where(
-    tuple_(s.message.c.conversation_id, s.message.c.client_id).in_(
-        bindparam("pairs", expanding=True)
-    )
+    s.message.c.client_id.in_(bindparam("clients", expanding=True))
 )
 
 _INSERT_MESSAGE = insert(s.message).returning(

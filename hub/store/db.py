@@ -110,6 +110,7 @@ class Store:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(self.settings.busy_timeout_ms)}")
         cursor.execute(f"PRAGMA synchronous={self.settings.synchronous}")
+        cursor.execute(f"PRAGMA cache_size=-{int(self.settings.cache_mb) * 1024}")
         cursor.close()
 
 

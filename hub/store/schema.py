@@ -238,7 +238,9 @@ message = Table(
     Column("error", String(500), nullable=True),
     _created(),
     UniqueConstraint("conversation_id", "seq"),
-    UniqueConstraint("conversation_id", "client_id"),
+    # client_id first: ingest looks duplicates up by client_id alone (a short IN list that
+    # uses this index), not by (conversation, client_id) pairs, which SQLite would scan.
+    UniqueConstraint("client_id", "conversation_id"),
     CheckConstraint("seq > 0", name="seq"),
     CheckConstraint("direction IN ('in', 'out')", name="direction"),
     CheckConstraint(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 21:19:17.972699
+Create Date: 2026-11-23
 """
 
 from collections.abc import Sequence
@@ -200,7 +200,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['conversation_id'], ['conversation.id'], name=op.f('fk_message_conversation_id_conversation'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['sender_agent_id'], ['agent.id'], name=op.f('fk_message_sender_agent_id_agent')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_message')),
-    sa.UniqueConstraint('conversation_id', 'client_id', name=op.f('uq_message_conversation_id_client_id')),
+    sa.UniqueConstraint('client_id', 'conversation_id', name=op.f('uq_message_client_id_conversation_id')),
     sa.UniqueConstraint('conversation_id', 'seq', name=op.f('uq_message_conversation_id_seq'))
     )
     with op.batch_alter_table('message', schema=None) as batch_op:
