@@ -8,7 +8,7 @@ provider only after the commit, and events are published only then.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, ClassVar
@@ -125,24 +125,34 @@ def accept_many(
 def _drop_provider_duplicates(conn: Connection, entries: list[_Entry]) -> list[_Entry]:
     """Same (inbox, provider id) as a stored receipt or an earlier entry: not stored again."""
     ids = sorted({e.item.external_id for e in entries if e.item.external_id is not None})
-    stored: dict[tuple[int, str], int] = {}
+    stored: dict[tuple[Any, str], int] = {}
     if ids:
         for row in conn.execute(_RECEIPTS, {"ids": ids}):
             stored[(row.inbox_id, row.external_id)] = row.message_id or 0
-    first: dict[tuple[int, str], _Entry] = {}
-    fresh = []
+    return _keep_firsts(entries, stored, lambda e: (e.inbox.id, e.item.external_id))
+
+
+def _keep_firsts(
+    entries: list[_Entry],
+    stored: dict[tuple[Any, str], int],
+    key_of: Callable[[_Entry], tuple[Any, str | None]],
+) -> list[_Entry]:
+    """Entries whose key is neither stored nor taken by an earlier entry; marks the others."""
+    first: dict[tuple[Any, str], _Entry] = {}
+    kept = []
     for entry in entries:
-        if entry.item.external_id is not None:
-            key = (entry.inbox.id, entry.item.external_id)
-            if key in stored:
-                entry.stored_id = stored[key]
+        key = key_of(entry)
+        if key[1] is not None:
+            found = (key[0], key[1])
+            if found in stored:
+                entry.stored_id = stored[found]
                 continue
-            if key in first:
-                entry.same_as = first[key]
+            if found in first:
+                entry.same_as = first[found]
                 continue
-            first[key] = entry
-        fresh.append(entry)
-    return fresh
+            first[found] = entry
+        kept.append(entry)
+    return kept
 
 
 def _attach_contacts(conn: Connection, entries: list[_Entry], now: datetime) -> None:
@@ -253,25 +263,12 @@ def _unused_tracking_codes(conn: Connection, count: int) -> list[str]:
 def _drop_client_duplicates(conn: Connection, entries: list[_Entry]) -> list[_Entry]:
     """Same (conversation, client_id) as a stored message or an earlier entry: not stored."""
     keyed = [e for e in entries if e.item.client_id is not None]
-    stored: dict[tuple[int, str], int] = {}
+    stored: dict[tuple[Any, str], int] = {}
     if keyed:
         clients = sorted({e.item.client_id or "" for e in keyed})
         for row in conn.execute(_CLIENT_IDS, {"clients": clients}):
             stored[(row.conversation_id, row.client_id)] = row.id
-    first: dict[tuple[int, str], _Entry] = {}
-    new = []
-    for entry in entries:
-        if entry.item.client_id is not None:
-            key = (entry.conversation["id"], entry.item.client_id)
-            if key in stored:
-                entry.stored_id = stored[key]
-                continue
-            if key in first:
-                entry.same_as = first[key]
-                continue
-            first[key] = entry
-        new.append(entry)
-    return new
+    return _keep_firsts(entries, stored, lambda e: (e.conversation["id"], e.item.client_id))
 
 
 def _store_messages(
