@@ -127,7 +127,8 @@ def _drop_provider_duplicates(conn: Connection, entries: list[_Entry]) -> list[_
     ids = sorted({e.item.external_id for e in entries if e.item.external_id is not None})
     stored: dict[tuple[Any, str], int] = {}
     if ids:
-        for row in conn.execute(_RECEIPTS, {"ids": ids}):
+        inboxes = sorted({e.inbox.id for e in entries})
+        for row in conn.execute(_RECEIPTS, {"inboxes": inboxes, "ids": ids}):
             stored[(row.inbox_id, row.external_id)] = row.message_id or 0
     return _keep_firsts(entries, stored, lambda e: (e.inbox.id, e.item.external_id))
 
@@ -405,9 +406,13 @@ def apply_status(
 
 # Statements built once: building and hashing a SQLAlchemy statement costs more than
 # running it, and these run for every batch.
+# Both columns of the unique key, so that SQLite searches it instead of scanning.
 _RECEIPTS = select(
     s.inbound_receipt.c.inbox_id, s.inbound_receipt.c.external_id, s.inbound_receipt.c.message_id
-).where(s.inbound_receipt.c.external_id.in_(bindparam("ids", expanding=True)))
+).where(
+    s.inbound_receipt.c.inbox_id.in_(bindparam("inboxes", expanding=True)),
+    s.inbound_receipt.c.external_id.in_(bindparam("ids", expanding=True)),
+)
 
 _IDENTITIES = (
     select(s.contact, s.contact_identity.c.external_id)

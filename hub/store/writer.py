@@ -70,6 +70,7 @@ class GroupCommitWriter:
         self._queue.put(_STOP)
         await asyncio.to_thread(self._thread.join)
         self._thread = None
+        self._engine.dispose()  # closes the connection: SQLite checkpoints and drops the WAL
 
     async def submit(self, job: Callable[[Connection], T]) -> T:
         if self._thread is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.auth import VisitorTokens, verify_password, hash_password
+from hub.auth import VisitorTokens, hash_password, verify_password
 
 
 def test_visitor_token_is_bound_to_its_inbox_and_secret() -> None:

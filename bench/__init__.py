@@ -1,0 +1,1 @@
+"""Kanal benchmarks: every scenario runs its bare baseline in the same run (docs/performance.md)."""

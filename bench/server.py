@@ -1,0 +1,124 @@
+"""Server processes the relay benchmark talks to, each pinned to one core.
+
+    python -m bench.server hub  --config kanal.toml --core 0 [--profile out.prof]
+    python -m bench.server bare --port 9000        --core 0 [--profile out.prof]
+
+`hub` is what `kanal serve` runs (create_app + web.run_app). `bare` is the baseline: a
+python-socketio AsyncServer on aiohttp, with the hub's server options, whose /widget
+`send` handler emits the payload to the agents' room and acks: no storage, no checks.
+SIGINT stops either one gracefully; with --profile the main thread (and for the hub the
+writer thread, as <out>.writer) is profiled with cProfile and dumped on the way out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import socketio
+from aiohttp import web
+
+
+def bare_app() -> web.Application:
+    # Same options as hub.realtime.create_socket_server, so only the work differs.
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        cors_allowed_origins=[],
+        max_http_buffer_size=256 * 1024,
+        ping_interval=20,
+        ping_timeout=20,
+    )
+    app = web.Application()
+    sio.attach(app)
+
+    @sio.on("connect", namespace="/agent")
+    async def agent_connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        await sio.enter_room(sid, "agents", namespace="/agent")
+
+    @sio.on("connect", namespace="/widget")
+    async def widget_connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        return None
+
+    @sio.on("send", namespace="/widget")
+    async def widget_send(sid: str, data: Any = None) -> dict[str, Any]:
+        await sio.emit("message", data, to="agents", namespace="/agent")
+        return {"ok": True}
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+def hub_app(config: str) -> tuple[web.Application, str, int]:
+    from hub.app import create_app
+    from hub.config import load_settings
+
+    settings = load_settings(config)
+    return create_app(settings), settings.server.host, settings.server.port
+
+
+def profile_writer_thread(path: str) -> None:
+    """Profile the group-commit writer's thread too (cProfile sees one thread only)."""
+    from hub.store.writer import GroupCommitWriter
+
+    original = GroupCommitWriter._run
+
+    def run(self: GroupCommitWriter) -> None:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        try:
+            original(self)
+        finally:
+            profiler.disable()
+            profiler.dump_stats(path + ".writer")
+
+    GroupCommitWriter._run = run  # type: ignore[method-assign]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.server")
+    parser.add_argument("kind", choices=["hub", "bare"])
+    parser.add_argument("--config", help="hub: TOML settings file")
+    parser.add_argument("--port", type=int, help="bare: port on 127.0.0.1")
+    parser.add_argument("--core", type=int, default=None, help="pin the process to this core")
+    parser.add_argument("--profile", metavar="PATH", help="cProfile dump written on exit")
+    args = parser.parse_args()
+
+    if args.core is not None and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {args.core})
+    # As `kanal serve` does (hub.cli.main); the hot path logs nothing at INFO.
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    if args.kind == "hub":
+        if not args.config:
+            parser.error("hub needs --config")
+        if args.profile:
+            profile_writer_thread(args.profile)
+        app, host, port = hub_app(args.config)
+    else:
+        if not args.port:
+            parser.error("bare needs --port")
+        app, host, port = bare_app(), "127.0.0.1", args.port
+
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler is not None:
+        profiler.enable()
+    try:
+        web.run_app(app, host=host, port=port, print=None)
+    finally:
+        if profiler is not None:
+            profiler.disable()
+            Path(args.profile).parent.mkdir(parents=True, exist_ok=True)
+            profiler.dump_stats(args.profile)
+
+
+if __name__ == "__main__":
+    main()
