@@ -33,6 +33,7 @@ class DatabaseSettings(_Section):
     busy_timeout_ms: int = Field(5000, ge=0)
     cache_mb: int = Field(64, ge=1, le=65536)
     batch_max: int = Field(256, ge=1, le=10000)
+    commit_delay_ms: float = Field(1.0, ge=0, le=100)
 
     @field_validator("url")
     @classmethod

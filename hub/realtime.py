@@ -7,11 +7,13 @@ typing). The resident side (/widget) is a channel: channels/widget.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from typing import Any
 
+import orjson
 import socketio
 
 from hub.auth import SESSION_COOKIE, Auth, Principal
@@ -26,9 +28,33 @@ log = logging.getLogger(__name__)
 AGENT_NS = "/agent"
 
 
+class _Json:
+    """orjson behind the json-module interface python-socketio calls."""
+
+    @staticmethod
+    def dumps(obj: Any, **_: Any) -> str:
+        return orjson.dumps(obj).decode()
+
+    @staticmethod
+    def loads(text: str | bytes, **_: Any) -> Any:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return json.loads(text)  # what orjson refuses (lone surrogates) still parses
+
+
+class TextPacket(socketio.packet.Packet):
+    """Socket.IO packets that never carry binary attachments (files go over HTTP), so
+    python-socketio need not walk every payload looking for bytes; encoded with orjson."""
+
+    uses_binary_events = False
+    json = _Json
+
+
 def create_socket_server(cors_origins: list[str] | str | None = None) -> socketio.AsyncServer:
     return socketio.AsyncServer(
         async_mode="aiohttp",
+        serializer=TextPacket,
         cors_allowed_origins=cors_origins if cors_origins is not None else [],
         max_http_buffer_size=256 * 1024,
         ping_interval=20,

@@ -64,7 +64,9 @@ class Store:
             event.listen(sync_engine, "connect", self._sqlite_pragmas)
             event.listen(sync_engine, "connect", _no_implicit_transactions)
             event.listen(sync_engine, "begin", _begin_immediate)
-            self._writer = GroupCommitWriter(sync_engine, self.settings.batch_max)
+            self._writer = GroupCommitWriter(
+                sync_engine, self.settings.batch_max, self.settings.commit_delay_ms
+            )
             self._writer.start()
 
     async def stop(self) -> None:
