@@ -19,6 +19,7 @@ from hub.config import Settings
 from hub.directory import sync_settings
 from hub.events import EventBus
 from hub.keys import AUTH, SERVICE, SETTINGS, STORE
+from hub.outbox import OutboxRelay
 from hub.realtime import AgentNamespace, FanOut, create_socket_server
 from hub.service import HubService
 from hub.store.db import Store
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 #: Channel packages the hub looks for (channels/<kind>), by inbox kind.
 CHANNEL_KINDS = ("widget", "telegram", "whatsapp", "manual")
 CHANNELS = web.AppKey("channels", list[Channel])
+RELAY = web.AppKey("relay", OutboxRelay)
 
 
 def load_channels(service: HubService) -> list[Channel]:
@@ -67,6 +69,10 @@ def create_app(settings: Settings) -> web.Application:
     sio.register_namespace(AgentNamespace(service, auth))
     FanOut(sio, service).subscribe(bus)
 
+    relay = OutboxRelay(service)
+    service.on_outbound = relay.wake
+    app[RELAY] = relay
+
     channels = load_channels(service)
     app[CHANNELS] = channels
     for channel in channels:
@@ -95,8 +101,10 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     await service.start()
     for channel in app[CHANNELS]:
         await channel.start()
+    await app[RELAY].start()
     log.info("kanal is ready on %s", settings.server.public_url)
     yield
+    await app[RELAY].stop()
     channels: list[Channel] = app[CHANNELS]
     for channel in reversed(channels):
         await channel.stop()

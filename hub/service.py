@@ -9,7 +9,7 @@ import asyncio
 import base64
 import binascii
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -47,6 +47,7 @@ class HubService:
         self.directory = Directory()
         self.channels: dict[str, Channel] = {}
         self.sio: Any = None
+        self.on_outbound: Callable[[], None] = lambda: None  # wakes the outbox relay
         self._tokens = visitor_tokens
         self._events: asyncio.Queue[Event | None] = asyncio.Queue()
         self._dispatcher: asyncio.Task[None] | None = None
@@ -213,6 +214,8 @@ class HubService:
         result = await self.store.write(job)
         if not result.duplicate:
             self.emit(MessageCreated(result.message, result.conversation, result.recipient))
+        if result.outbound:
+            self.on_outbound()
         return result
 
     async def set_status(

@@ -1,0 +1,237 @@
+"""Outbound delivery: claim a due reply, send it through its channel, record the outcome.
+
+An agent's reply to a resident on a provider channel (Telegram, WhatsApp) is committed
+together with an outbox row; the relay then delivers it, at least once and in order per
+conversation: a conversation's next reply waits until the one before it is sent or dead.
+Retryable failures back off exponentially with jitter (or as long as the provider's
+retry_after says); permanent ones dead-letter the message, with the reason shown to the
+agent. The guards: never send again what already has a provider id, never send a note.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select, update
+
+from hub.channel import ChannelSendError
+from hub.events import MessageCreated
+from hub.models import Delivery, Kind, Outbound, utcnow
+from hub.service import HubService
+from hub.store import schema as s
+from hub.store.queries import conversation_with_contact
+from hub.views import conversation_view, message_view
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base: float = 2.0  # seconds before the first retry
+    cap: float = 300.0  # the longest wait between two attempts
+    max_attempts: int = 12  # then the message is dead
+    lease: float = 60.0  # a claimed row is retried if its sender vanished this long ago
+
+    def delay(self, attempts: int, retry_after: float | None = None) -> float:
+        """Exponential backoff with full jitter, never shorter than the provider asked."""
+        ceiling = min(self.cap, self.base * 2 ** max(0, attempts - 1))
+        wait = random.uniform(ceiling / 2, ceiling)
+        return max(wait, retry_after or 0.0)
+
+
+@dataclass(frozen=True)
+class Claim:
+    outbox_id: int
+    attempts: int
+    inbox_id: int
+    out: Outbound
+    external_id: str | None
+    private: bool
+
+
+def claim_due(conn: Connection, now: datetime, lease: float, limit: int) -> list[Claim]:
+    """The oldest queued reply of each conversation, when due and not leased by a sender."""
+    o = s.outbox.c
+    head = (
+        select(func.min(o.id))
+        .where(o.state == "queued")
+        .group_by(o.conversation_id)
+        .scalar_subquery()
+    )
+    rows = conn.execute(
+        select(
+            o.id.label("outbox_id"),
+            o.attempts,
+            o.inbox_id,
+            s.message,
+            s.conversation.c.reply_to,
+        )
+        .join(s.message, s.message.c.id == o.message_id)
+        .join(s.conversation, s.conversation.c.id == o.conversation_id)
+        .where(
+            o.id.in_(head),
+            o.next_attempt_at <= now,
+            (o.lease_until.is_(None)) | (o.lease_until < now),
+        )
+        .order_by(o.next_attempt_at, o.id)
+        .limit(limit)
+    ).all()
+    claims = []
+    for row in rows:
+        conn.execute(
+            update(s.outbox)
+            .where(o.id == row.outbox_id)
+            .values(lease_until=now + timedelta(seconds=lease), attempts=o.attempts + 1)
+        )
+        out = Outbound(
+            message_id=row.id,
+            conversation_id=row.conversation_id,
+            recipient=row.reply_to,
+            text=row.text,
+            kind=Kind(row.kind),
+            attachments=tuple(row.attachments or ()),
+        )
+        claims.append(
+            Claim(row.outbox_id, row.attempts + 1, row.inbox_id, out, row.external_id, row.private)
+        )
+    return claims
+
+
+def record(
+    conn: Connection,
+    claim: Claim,
+    *,
+    state: str,
+    delivery: Delivery | None = None,
+    provider_id: str | None = None,
+    error: str | None = None,
+    retry_at: datetime | None = None,
+) -> Any:
+    """Write one attempt's outcome; returns the message row when its delivery status moved."""
+    values: dict[str, Any] = {"state": state, "lease_until": None, "last_error": error}
+    if retry_at is not None:
+        values["next_attempt_at"] = retry_at
+    conn.execute(update(s.outbox).where(s.outbox.c.id == claim.outbox_id).values(**values))
+    if delivery is None:
+        return None
+    changes: dict[str, Any] = {"delivery_status": delivery, "error": error}
+    if provider_id is not None:
+        changes["external_id"] = provider_id
+    conn.execute(
+        update(s.message)
+        .where(
+            and_(s.message.c.id == claim.out.message_id, s.message.c.delivery_status != "failed")
+        )
+        .values(**changes)
+    )
+    return conn.execute(select(s.message).where(s.message.c.id == claim.out.message_id)).first()
+
+
+class OutboxRelay:
+    """The background task that drains the outbox."""
+
+    def __init__(
+        self,
+        service: HubService,
+        policy: RetryPolicy | None = None,
+        *,
+        idle: float = 1.0,
+        batch: int = 50,
+    ) -> None:
+        self.service = service
+        self.policy = policy or RetryPolicy()
+        self.idle = idle
+        self.batch = batch
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """A reply was queued: look now rather than at the next idle tick."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="kanal-outbox")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                sent = await self.drain_once()
+            except Exception:
+                log.exception("outbox relay failed; retrying")
+                sent = 0
+            if sent:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.idle)
+
+    async def drain_once(self) -> int:
+        """Claim what is due and try each once; returns how many were attempted."""
+        now = utcnow()
+        claims = await self.service.store.write(
+            lambda c: claim_due(c, now, self.policy.lease, self.batch)
+        )
+        await asyncio.gather(*(self._deliver(claim) for claim in claims))
+        return len(claims)
+
+    async def _deliver(self, claim: Claim) -> None:
+        if claim.private or claim.external_id is not None:
+            # A note never leaves the hub; a message with a provider id was sent already.
+            await self._record(claim, state="done")
+            return
+        inbox = self.service.directory.inboxes.get(claim.inbox_id)
+        channel = self.service.channel_for(inbox) if inbox is not None else None
+        if inbox is None or channel is None:
+            await self._record(
+                claim, state="dead", delivery=Delivery.FAILED, error="no channel for this inbox"
+            )
+            return
+        try:
+            provider_id = await channel.send(inbox, claim.out)
+        except ChannelSendError as exc:
+            await self._failed(claim, exc)
+            return
+        except Exception as exc:  # a bug or an unexpected network error: retry, loudly
+            log.exception("sending message %s failed", claim.out.message_id)
+            error = ChannelSendError(str(exc) or type(exc).__name__, retryable=True)
+            await self._failed(claim, error)
+            return
+        await self._record(claim, state="done", delivery=Delivery.SENT, provider_id=provider_id)
+
+    async def _failed(self, claim: Claim, exc: ChannelSendError) -> None:
+        reason = str(exc)[:500]
+        if exc.retryable and claim.attempts < self.policy.max_attempts:
+            wait = self.policy.delay(claim.attempts, exc.retry_after)
+            retry_at = utcnow() + timedelta(seconds=wait)
+            log.info("message %s: %s; retry in %.1fs", claim.out.message_id, reason, wait)
+            await self._record(claim, state="queued", error=reason, retry_at=retry_at)
+            return
+        log.warning("message %s dead-lettered: %s", claim.out.message_id, reason)
+        await self._record(claim, state="dead", delivery=Delivery.FAILED, error=reason)
+
+    async def _record(self, claim: Claim, **outcome: Any) -> None:
+        directory = self.service.directory
+
+        def job(conn: Connection) -> tuple[Any, Any]:
+            row = record(conn, claim, **outcome)
+            conv = conversation_with_contact(conn, claim.out.conversation_id) if row else None
+            return row, conv
+
+        row, conv = await self.service.store.write(job)
+        if row is not None and conv is not None:
+            self.service.emit(
+                MessageCreated(message_view(row), conversation_view(conv, directory), conv.reply_to)
+            )
