@@ -15,7 +15,7 @@ from hub import web as pages
 from hub.api.errors import error_middleware
 from hub.auth import Auth, VisitorTokens, secret_key
 from hub.channel import Channel
-from hub.config import Settings
+from hub.config import ConfigError, Settings
 from hub.directory import sync_settings
 from hub.events import EventBus
 from hub.keys import AUTH, SERVICE, SETTINGS, STORE
@@ -52,6 +52,19 @@ def load_channels(service: HubService) -> list[Channel]:
     return loaded
 
 
+def check_inboxes(settings: Settings, service: HubService) -> None:
+    """Each channel checks the settings of its declared inboxes before anything starts."""
+    problems = []
+    for n, inbox in enumerate(settings.inboxes):
+        channel = service.channels.get(inbox.kind)
+        if channel is not None:
+            problems += [
+                f"inboxes[{n}] ({inbox.key}): {p}" for p in channel.check(inbox.key, inbox.options)
+            ]
+    if problems:
+        raise ConfigError(problems)
+
+
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[error_middleware], client_max_size=4 * 1024 * 1024)
     store = Store(settings.database)
@@ -74,6 +87,7 @@ def create_app(settings: Settings) -> web.Application:
     app[RELAY] = relay
 
     channels = load_channels(service)
+    check_inboxes(settings, service)
     app[CHANNELS] = channels
     for channel in channels:
         for method, path, handler in channel.routes():

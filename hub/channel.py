@@ -122,6 +122,10 @@ class Channel:
     def __init__(self, host: ChannelHost) -> None:
         self.host = host
 
+    def check(self, key: str, options: dict[str, Any]) -> list[str]:
+        """Problems with an inbox's settings, one line each; the hub refuses to start on any."""
+        return []
+
     def routes(self) -> list[Route]:
         """HTTP routes (method, path, handler) the channel serves, e.g. webhooks."""
         return []

@@ -78,7 +78,12 @@ def _serve(settings: Settings, args: Any) -> int:
 
     from hub.app import create_app
 
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"config: {problem}", file=sys.stderr)
+        return 2
     print(f"Kanal listening on http://{settings.server.host}:{settings.server.port}", flush=True)
     web.run_app(app, host=settings.server.host, port=settings.server.port, print=None)
     return 0

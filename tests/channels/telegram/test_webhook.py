@@ -1,0 +1,134 @@
+"""POST /webhooks/telegram/{key}: the secret first, 200 only after the commit, duplicates
+stored once, bad input refused with nothing stored."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+from sqlalchemy import func, select
+
+from hub.app import create_app
+from hub.config import ConfigError
+from hub.store import schema as s
+from tests.conftest import RunningHub, make_settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SECRET = "rahasia_kota-123"
+BOT = """
+[[inboxes]]
+key = "kota-bot"
+kind = "telegram"
+opd = "diskominfo"
+token = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+webhook_secret = "rahasia_kota-123"
+"""
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / f"{name}.json").read_bytes()
+
+
+@pytest.fixture
+async def hub(tmp_path: Path) -> AsyncIterator[RunningHub]:
+    app = create_app(make_settings(tmp_path, BOT))
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield RunningHub(server, app)
+    finally:
+        await server.close()
+
+
+async def post(
+    hub: Any, body: bytes, secret: str | None = SECRET, key: str = "kota-bot"
+) -> aiohttp.ClientResponse:
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    async with aiohttp.ClientSession() as http:
+        response = await http.post(f"{hub.url}/webhooks/telegram/{key}", data=body, headers=headers)
+        await response.read()
+        return response
+
+
+async def count(hub: Any, table: Any = s.message) -> int:
+    return await hub.store.read(
+        lambda c: c.execute(select(func.count()).select_from(table)).scalar_one()
+    )
+
+
+async def test_a_text_message_is_stored_and_then_acknowledged(hub: Any) -> None:
+    response = await post(hub, fixture("message__text"))
+    assert response.status == 200
+    row = await hub.store.read(lambda c: c.execute(select(s.message)).one())
+    sent = json.loads(fixture("message__text"))["message"]
+    assert row.text == sent["text"]
+    assert row.external_id == f"msg:{sent['chat']['id']}:{sent['message_id']}"
+    conv = await hub.store.read(lambda c: c.execute(select(s.conversation)).one())
+    assert conv.reply_to == str(sent["chat"]["id"])
+
+
+async def test_a_redelivered_update_changes_nothing_and_still_gets_200(hub: Any) -> None:
+    body = fixture("message__text")
+    answers = await asyncio.gather(*(post(hub, body) for _ in range(5)))
+    assert [a.status for a in answers] == [200] * 5
+    assert await count(hub) == 1
+    assert await count(hub, s.inbound_receipt) == 1
+
+
+@pytest.mark.parametrize("secret", [None, "wrong-secret", SECRET + "x", ""])
+async def test_a_missing_or_wrong_secret_is_401_and_stores_nothing(
+    hub: Any, secret: str | None
+) -> None:
+    response = await post(hub, fixture("message__text"), secret=secret)
+    assert response.status == 401
+    assert await count(hub) == 0
+    assert await count(hub, s.contact) == 0
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[]", b'{"update_id": "x"}', b"\xff\xfe"])
+async def test_malformed_updates_are_400(hub: Any, body: bytes) -> None:
+    response = await post(hub, body)
+    assert response.status == 400
+    assert await count(hub) == 0
+
+
+async def test_an_unknown_inbox_is_404(hub: Any) -> None:
+    assert (await post(hub, fixture("message__text"), key="no-such-bot")).status == 404
+    assert (await post(hub, fixture("message__text"), key="web-pupr")).status == 404
+
+
+async def test_group_chats_are_ignored_with_200(hub: Any) -> None:
+    response = await post(hub, fixture("message__group"))
+    assert response.status == 200
+    assert await count(hub) == 0
+
+
+async def test_storage_down_is_503_so_telegram_retries(hub: Any) -> None:
+    await hub.store.stop()
+    try:
+        response = await post(hub, fixture("message__text"))
+        assert response.status == 503
+    finally:
+        await hub.store.start()
+    assert (await post(hub, fixture("message__text"))).status == 200
+    assert await count(hub) == 1
+
+
+def test_a_bot_without_token_or_secret_refuses_to_start(tmp_path: Path) -> None:
+    broken = BOT.replace('token = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"\n', "").replace(
+        'webhook_secret = "rahasia_kota-123"', 'webhook_secret = "no spaces allowed"'
+    )
+    with pytest.raises(ConfigError) as refused:
+        create_app(make_settings(tmp_path, broken))
+    assert refused.value.problems == [
+        "inboxes[2] (kota-bot): token: expected the bot token from BotFather, like 123456:ABC-DEF…",
+        "inboxes[2] (kota-bot): webhook_secret: expected 1-256 characters of A-Z a-z 0-9 _ -",
+    ]
