@@ -15,8 +15,10 @@ from typing import Any, ClassVar
 import orjson
 from aiohttp import web
 
+from channels.telegram.client import BotClient
 from channels.telegram.parse import parse_update
-from hub.channel import Channel, ChannelAuthError, HubUnavailable, Route
+from hub.channel import Channel, ChannelAuthError, ChannelHost, HubUnavailable, Route
+from hub.models import InboxRef, Outbound
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -28,6 +30,21 @@ MODES = ("webhook", "polling")
 
 class TelegramChannel(Channel):
     kind: ClassVar[str] = "telegram"
+
+    def __init__(self, host: ChannelHost) -> None:
+        super().__init__(host)
+        self._clients: dict[int, BotClient] = {}
+
+    async def stop(self) -> None:
+        for client in self._clients.values():
+            await client.close()
+        self._clients.clear()
+
+    async def send(self, inbox: InboxRef, out: Outbound) -> str | None:
+        client = self._clients.get(inbox.id)
+        if client is None:
+            client = self._clients[inbox.id] = BotClient(inbox)
+        return await client.send(out)
 
     def check(self, key: str, options: dict[str, Any]) -> list[str]:
         problems = []

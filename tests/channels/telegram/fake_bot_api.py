@@ -1,0 +1,104 @@
+"""A fake Telegram Bot API on 127.0.0.1: answers the methods the hub calls, records every
+call, and fails on demand (429 with retry_after, 5xx, 403, 400) like the real one."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+
+@dataclass
+class Call:
+    token: str
+    method: str
+    params: dict[str, Any]
+    at: float
+
+
+@dataclass
+class FakeBotApi:
+    calls: list[Call] = field(default_factory=list)
+    failures: deque[tuple[str, int, str, dict[str, Any]]] = field(default_factory=deque)
+    server: TestServer | None = None
+    _message_id: int = 1000
+
+    @property
+    def base_url(self) -> str:
+        assert self.server is not None
+        return str(self.server.make_url("/bot"))
+
+    def fail_next(
+        self, status: int, description: str, method: str = "sendMessage", **parameters: Any
+    ) -> None:
+        """The next call of `method` answers this error, as the Bot API does."""
+        self.failures.append((method, status, description, parameters))
+
+    def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
+        return [c.params for c in self.calls if c.method == method]
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self.server = TestServer(app, host="127.0.0.1")
+        await self.server.start_server()
+
+    async def close(self) -> None:
+        if self.server is not None:
+            await self.server.close()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        params = await _params(request)
+        method = request.match_info["method"]
+        self.calls.append(Call(request.match_info["token"], method, params, time.monotonic()))
+        if self.failures and self.failures[0][0] == method:
+            _, status, description, extra = self.failures.popleft()
+            body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+            if extra:
+                body["parameters"] = extra
+            return web.json_response(body, status=status)
+        handler = getattr(self, f"_{method}", None)
+        if handler is None:
+            return web.json_response(
+                {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+            )
+        return web.json_response({"ok": True, "result": handler(params)})
+
+    def _getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": 123456,
+            "is_bot": True,
+            "first_name": "Lapor Kota",
+            "username": "LaporKotaBot",
+        }
+
+    def _sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._message_id += 1
+        chat_id = int(params["chat_id"])
+        return {
+            "message_id": self._message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": {"id": 123456, "is_bot": True, "first_name": "Lapor Kota"},
+            "text": params.get("text", ""),
+        }
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    if request.content_type == "application/json":
+        data = await request.json()
+        return dict(data)
+    form = await request.post()
+    params: dict[str, Any] = {}
+    for key, value in form.items():
+        if isinstance(value, str):
+            try:
+                params[key] = json.loads(value)
+            except ValueError:
+                params[key] = value
+    return params
