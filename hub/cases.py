@@ -100,18 +100,49 @@ def reply(
         created_at=now,
     )
     if outbound:
-        conn.execute(
-            insert(s.outbox).values(
-                message_id=message["id"],
-                inbox_id=conv.inbox_id,
-                conversation_id=conv_id,
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
+        _queue(conn, message["id"], conv, now)
     fresh = {**conv._mapping, **row._mapping, **extra}
     view = message_view(message, principal.name)
     return Reply(view, conversation_view(fresh, directory), False, outbound, conv.reply_to)
+
+
+def acknowledge(
+    conn: Connection, directory: Directory, conv_id: int, *, text: str, live: bool
+) -> Reply:
+    """The automatic reply to a new case (its tracking code). Not a response by the OPD:
+    it leaves first_response_at and the unread count alone."""
+    conv = conversation_by_id(conn, conv_id)
+    now = utcnow()
+    row = advance(conn, conv_id, now, preview(text), inbound=False)
+    message = insert_message(
+        conn,
+        row,
+        direction=Direction.OUT,
+        sender_type=SenderType.BOT,
+        kind=Kind.TEXT,
+        text=text,
+        delivery_status=Delivery.SENT if live else Delivery.PENDING,
+        created_at=now,
+    )
+    if not live:
+        _queue(conn, message["id"], conv, now)
+    fresh = {**conv._mapping, **row._mapping}
+    return Reply(
+        message_view(message), conversation_view(fresh, directory), False, not live, conv.reply_to
+    )
+
+
+def _queue(conn: Connection, message_id: int, conv: Any, now: Any) -> None:
+    """An outbox row: the relay delivers the message through the inbox's channel."""
+    conn.execute(
+        insert(s.outbox).values(
+            message_id=message_id,
+            inbox_id=conv.inbox_id,
+            conversation_id=conv.id,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
 
 
 ALLOWED = {

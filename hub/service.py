@@ -28,6 +28,10 @@ from hub.views import conversation_view, message_view, public_conversation_view
 
 log = logging.getLogger(__name__)
 PAGE_MAX = 200
+ACK_TEXT = (
+    "Terima kasih, laporan Anda sudah kami terima dengan kode lacak {tracking_code}. "
+    "Simpan kode ini untuk menanyakan perkembangan laporan Anda."
+)
 T = TypeVar("T")
 
 
@@ -120,7 +124,28 @@ class HubService:
                     origin=origin,
                 )
             )
+            if result.new_conversation:
+                await self._acknowledge(inbox, result.conversation)
         return results
+
+    async def _acknowledge(self, inbox: InboxRef, conversation: dict[str, Any]) -> None:
+        """Tell the resident their tracking code, on channels that do not show it themselves."""
+        channel = self.channel_for(inbox)
+        if channel is None or channel.live or inbox.options.get("ack") is False:
+            return
+        template = str(inbox.options.get("ack_text") or ACK_TEXT)
+        text = template.replace("{tracking_code}", conversation["tracking_code"])
+        try:
+            ack = await self.store.write(
+                lambda c: cases.acknowledge(
+                    c, self.directory, conversation["id"], text=text, live=False
+                )
+            )
+        except StorageUnavailable:
+            log.error("could not queue the acknowledgement of %s", conversation["tracking_code"])
+            return
+        self.emit(MessageCreated(ack.message, ack.conversation, ack.recipient))
+        self.on_outbound()
 
     async def thread(
         self, inbox: InboxRef, external_id: str, after_seq: int, limit: int = PAGE_MAX

@@ -7,9 +7,11 @@ anything else makes Telegram deliver the update again, which the hub then dedupl
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import re
+from collections.abc import Coroutine
 from typing import Any, ClassVar
 
 import orjson
@@ -17,7 +19,14 @@ from aiohttp import web
 
 from channels.telegram.client import BotClient
 from channels.telegram.parse import parse_update
-from hub.channel import Channel, ChannelAuthError, ChannelHost, HubUnavailable, Route
+from hub.channel import (
+    Channel,
+    ChannelAuthError,
+    ChannelHost,
+    ChannelSendError,
+    HubUnavailable,
+    Route,
+)
 from hub.models import InboxRef, Outbound
 
 log = logging.getLogger(__name__)
@@ -26,6 +35,12 @@ SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 MAX_BODY = 1024 * 1024
 MODES = ("webhook", "polling")
+GREETING = (
+    "Selamat datang di layanan pengaduan Pemerintah Kota. Tulis laporan atau pertanyaan Anda "
+    "di sini — boleh dengan foto, dokumen, atau lokasi. Setiap laporan mendapat kode lacak "
+    "(misalnya KNL-7Q4M2P) untuk menanyakan perkembangannya; petugas OPD akan membalas di "
+    "percakapan ini."
+)
 
 
 class TelegramChannel(Channel):
@@ -34,17 +49,39 @@ class TelegramChannel(Channel):
     def __init__(self, host: ChannelHost) -> None:
         super().__init__(host)
         self._clients: dict[int, BotClient] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         for client in self._clients.values():
             await client.close()
         self._clients.clear()
 
-    async def send(self, inbox: InboxRef, out: Outbound) -> str | None:
+    def client(self, inbox: InboxRef) -> BotClient:
         client = self._clients.get(inbox.id)
         if client is None:
             client = self._clients[inbox.id] = BotClient(inbox)
-        return await client.send(out)
+        return client
+
+    async def send(self, inbox: InboxRef, out: Outbound) -> str | None:
+        return await self.client(inbox).send(out)
+
+    async def _greet(self, inbox: InboxRef, chat_id: str) -> None:
+        """/start: what the service is and how tracking codes work (no case is opened)."""
+        text = str(inbox.options.get("greeting") or GREETING)
+        try:
+            await self.client(inbox).send(
+                Outbound(message_id=0, conversation_id=0, recipient=chat_id, text=text)
+            )
+        except ChannelSendError as exc:
+            log.warning("telegram %s: greeting to %s failed: %s", inbox.key, chat_id, exc)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def check(self, key: str, options: dict[str, Any]) -> list[str]:
         problems = []
@@ -78,6 +115,9 @@ class TelegramChannel(Channel):
             parsed = parse_update(data, allow_groups=bool(inbox.options.get("allow_groups")))
         except (orjson.JSONDecodeError, ValueError) as exc:
             return _error(400, "bad_update", str(exc))
+        if parsed.command == "start" and parsed.chat_id is not None:
+            self._spawn(self._greet(inbox, parsed.chat_id))
+            return web.json_response({"ok": True})
         if parsed.ignored:
             log.info(
                 "telegram %s: update %s ignored: %s", inbox.key, parsed.update_id, parsed.ignored

@@ -57,11 +57,38 @@ chat_gap_seconds = 0.2
         await server.close()
 
 
-async def case_and_agent(hub: Any) -> tuple[int, Any]:
+async def case_and_agent(hub: Any, bot_api: FakeBotApi) -> tuple[int, Any]:
+    """A resident's first message, once its acknowledgement has gone out."""
     assert (await post(hub, fixture("message__text"))).status == 200
     conv = await hub.store.read(lambda c: c.execute(select(s.conversation)).one())
+    ack = await hub.store.read(
+        lambda c: c.execute(select(s.message).where(s.message.c.sender_type == "bot")).one()
+    )
+    await settled(hub, ack.id)
+    bot_api.calls.clear()
     token = await hub.token("admin@kota.go.id", "diskominfo", "admin")
     return conv.id, await hub.app[AUTH].from_api_token(token)
+
+
+async def test_a_new_case_is_acknowledged_with_its_tracking_code(
+    hub: Any, bot_api: FakeBotApi
+) -> None:
+    assert (await post(hub, fixture("message__text"))).status == 200
+    conv = await hub.store.read(lambda c: c.execute(select(s.conversation)).one())
+    ack = await hub.store.read(
+        lambda c: c.execute(select(s.message).where(s.message.c.sender_type == "bot")).one()
+    )
+    assert (await settled(hub, ack.id)).delivery_status == "sent"
+    [sent] = bot_api.sent()
+    assert sent["chat_id"] == CHAT
+    assert conv.tracking_code in sent["text"] and "kode lacak" in sent["text"]
+    assert (ack.seq, ack.direction) == (2, "out")
+    again = await hub.store.read(lambda c: c.execute(select(s.conversation)).one())
+    assert again.first_response_at is None, "an automatic reply is not the OPD's response"
+    assert again.unread_count == 1
+    await post(hub, fixture("message__photo_with_caption"))
+    await asyncio.sleep(0.2)
+    assert len(bot_api.sent()) == 1, "only a new case is acknowledged"
 
 
 async def status_of(hub: Any, message_id: int) -> Any:
@@ -81,7 +108,7 @@ async def settled(hub: Any, message_id: int, within: float = 10.0) -> Any:
 
 
 async def test_a_reply_reaches_the_chat_with_its_provider_id(hub: Any, bot_api: FakeBotApi) -> None:
-    conv_id, agent = await case_and_agent(hub)
+    conv_id, agent = await case_and_agent(hub, bot_api)
     reply = await hub.service.reply(agent, conv_id, text="Laporan Anda kami terima.")
     row = await settled(hub, reply.message["id"])
     assert row.delivery_status == "sent"
@@ -90,7 +117,7 @@ async def test_a_reply_reaches_the_chat_with_its_provider_id(hub: Any, bot_api: 
 
 
 async def test_429_is_retried_after_retry_after(hub: Any, bot_api: FakeBotApi) -> None:
-    conv_id, agent = await case_and_agent(hub)
+    conv_id, agent = await case_and_agent(hub, bot_api)
     bot_api.fail_next(429, "Too Many Requests: retry after 1", retry_after=1)
     reply = await hub.service.reply(agent, conv_id, text="Mohon ditunggu")
     row = await settled(hub, reply.message["id"])
@@ -101,7 +128,7 @@ async def test_429_is_retried_after_retry_after(hub: Any, bot_api: FakeBotApi) -
 
 
 async def test_5xx_is_retried(hub: Any, bot_api: FakeBotApi) -> None:
-    conv_id, agent = await case_and_agent(hub)
+    conv_id, agent = await case_and_agent(hub, bot_api)
     bot_api.fail_next(502, "Bad Gateway")
     reply = await hub.service.reply(agent, conv_id, text="Sedang diproses")
     assert (await settled(hub, reply.message["id"])).delivery_status == "sent"
@@ -115,7 +142,7 @@ async def test_5xx_is_retried(hub: Any, bot_api: FakeBotApi) -> None:
 async def test_permanent_errors_dead_letter_with_the_reason(
     hub: Any, bot_api: FakeBotApi, status: int, description: str
 ) -> None:
-    conv_id, agent = await case_and_agent(hub)
+    conv_id, agent = await case_and_agent(hub, bot_api)
     bot_api.fail_next(status, description)
     reply = await hub.service.reply(agent, conv_id, text="Halo")
     row = await settled(hub, reply.message["id"])
@@ -127,7 +154,7 @@ async def test_permanent_errors_dead_letter_with_the_reason(
 
 
 async def test_replies_to_one_chat_are_paced_and_in_order(hub: Any, bot_api: FakeBotApi) -> None:
-    conv_id, agent = await case_and_agent(hub)
+    conv_id, agent = await case_and_agent(hub, bot_api)
     ids = [
         (await hub.service.reply(agent, conv_id, text=f"balasan {n}")).message["id"]
         for n in range(3)
@@ -138,3 +165,19 @@ async def test_replies_to_one_chat_are_paced_and_in_order(hub: Any, bot_api: Fak
     assert [c.params["text"] for c in sends] == ["balasan 0", "balasan 1", "balasan 2"]
     gaps = [b.at - a.at for a, b in itertools.pairwise(sends)]
     assert all(gap >= 0.19 for gap in gaps), gaps
+
+
+async def test_start_is_answered_with_the_greeting_and_opens_no_case(
+    hub: Any, bot_api: FakeBotApi
+) -> None:
+    start = json.loads(fixture("message__start"))
+    assert (await post(hub, fixture("message__start"))).status == 200
+    deadline = asyncio.get_running_loop().time() + 5
+    while not bot_api.sent():
+        assert asyncio.get_running_loop().time() < deadline, "no greeting sent"
+        await asyncio.sleep(0.02)
+    [greeting] = bot_api.sent()
+    assert greeting["chat_id"] == start["message"]["chat"]["id"]
+    assert "kode lacak" in greeting["text"]
+    conversations = await hub.store.read(lambda c: c.execute(select(s.conversation)).all())
+    assert conversations == []

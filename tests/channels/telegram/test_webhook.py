@@ -58,16 +58,20 @@ async def post(
         return response
 
 
-async def count(hub: Any, table: Any = s.message) -> int:
-    return await hub.store.read(
-        lambda c: c.execute(select(func.count()).select_from(table)).scalar_one()
-    )
+async def count(hub: Any, table: Any = None) -> int:
+    """Rows of table; by default the resident's messages (not the acknowledgement)."""
+    query = select(func.count()).select_from(table if table is not None else s.message)
+    if table is None:
+        query = query.where(s.message.c.direction == "in")
+    return await hub.store.read(lambda c: c.execute(query).scalar_one())
 
 
 async def test_a_text_message_is_stored_and_then_acknowledged(hub: Any) -> None:
     response = await post(hub, fixture("message__text"))
     assert response.status == 200
-    row = await hub.store.read(lambda c: c.execute(select(s.message)).one())
+    row = await hub.store.read(
+        lambda c: c.execute(select(s.message).where(s.message.c.direction == "in")).one()
+    )
     sent = json.loads(fixture("message__text"))["message"]
     assert row.text == sent["text"]
     assert row.external_id == f"msg:{sent['chat']['id']}:{sent['message_id']}"
