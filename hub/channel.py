@@ -82,6 +82,14 @@ class ChannelHost(Protocol):
 
     def inbox(self, key: str) -> InboxRef | None: ...
 
+    def inboxes_of(self, kind: str) -> list[InboxRef]: ...
+
+    async def load_state(self, inbox: InboxRef, name: str) -> str | None:
+        """A small value the channel keeps across restarts (e.g. a polling offset)."""
+        ...
+
+    async def save_state(self, inbox: InboxRef, name: str, value: str) -> None: ...
+
     async def accept(
         self,
         inbox: InboxRef,

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection, insert, select, update
 
 from hub import cases, ingest
 from hub.auth import Principal, VisitorTokens
@@ -99,6 +99,27 @@ class HubService:
 
     def inbox(self, key: str) -> InboxRef | None:
         return self.directory.inbox_by_key(key)
+
+    def inboxes_of(self, kind: str) -> list[InboxRef]:
+        return [i for i in self.directory.inboxes.values() if i.kind == kind]
+
+    async def load_state(self, inbox: InboxRef, name: str) -> str | None:
+        c = s.channel_state.c
+        query = select(c.value).where(c.inbox_id == inbox.id, c.name == name)
+        value = await _for_channel(self.store.read(lambda conn: conn.execute(query).scalar()))
+        return None if value is None else str(value)
+
+    async def save_state(self, inbox: InboxRef, name: str, value: str) -> None:
+        c = s.channel_state.c
+
+        def job(conn: Connection) -> None:
+            where = (c.inbox_id == inbox.id) & (c.name == name)
+            if conn.execute(update(s.channel_state).where(where).values(value=value)).rowcount == 0:
+                conn.execute(
+                    insert(s.channel_state).values(inbox_id=inbox.id, name=name, value=value)
+                )
+
+        await _for_channel(self.store.write(job))
 
     async def accept(
         self,

@@ -51,6 +51,51 @@ class TelegramChannel(Channel):
         self._clients: dict[int, BotClient] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
+    async def start(self) -> None:
+        for inbox in self.host.inboxes_of(self.kind):
+            if inbox.options.get("mode") == "polling":
+                self._spawn(self._poll(inbox))
+
+    async def _poll(self, inbox: InboxRef) -> None:
+        """Polling mode: getUpdates through the same ingest path as the webhook. The offset
+        is saved only after the updates are committed, so a restart neither loses updates
+        nor repeats them (a re-fetched update is deduplicated by its message id)."""
+        client = self.client(inbox)
+        timeout = int(inbox.options.get("poll_timeout", 25))
+        offset = int(await self.host.load_state(inbox, "offset") or 0)
+        failures = 0
+        await (await client.ready()).delete_webhook()  # getUpdates is refused while one is set
+        while True:
+            try:
+                updates = await client.updates(offset, timeout)
+                for data in updates:
+                    await self._ingest(inbox, data)
+                if updates:
+                    offset = max(int(u["update_id"]) for u in updates) + 1
+                    await self.host.save_state(inbox, "offset", str(offset))
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Telegram or storage away: wait, then ask again
+                failures += 1
+                wait = min(60.0, 2.0**failures)
+                log.warning(
+                    "telegram %s: polling failed (%s); again in %.0fs", inbox.key, exc, wait
+                )
+                await asyncio.sleep(wait)
+
+    async def _ingest(self, inbox: InboxRef, data: dict[str, Any]) -> None:
+        """One update, from the webhook or from polling."""
+        parsed = parse_update(data, allow_groups=bool(inbox.options.get("allow_groups")))
+        if parsed.command == "start" and parsed.chat_id is not None:
+            self._spawn(self._greet(inbox, parsed.chat_id))
+        elif parsed.ignored:
+            log.info(
+                "telegram %s: update %s ignored: %s", inbox.key, parsed.update_id, parsed.ignored
+            )
+        elif parsed.items and parsed.edit_of is None:
+            await self.host.accept(inbox, parsed.items)
+
     async def stop(self) -> None:
         for task in list(self._tasks):
             task.cancel()
@@ -111,23 +156,11 @@ class TelegramChannel(Channel):
         if len(body) > MAX_BODY:
             return _error(413, "too_large", f"body over {MAX_BODY} bytes")
         try:
-            data = orjson.loads(body)
-            parsed = parse_update(data, allow_groups=bool(inbox.options.get("allow_groups")))
+            await self._ingest(inbox, orjson.loads(body))
         except (orjson.JSONDecodeError, ValueError) as exc:
             return _error(400, "bad_update", str(exc))
-        if parsed.command == "start" and parsed.chat_id is not None:
-            self._spawn(self._greet(inbox, parsed.chat_id))
-            return web.json_response({"ok": True})
-        if parsed.ignored:
-            log.info(
-                "telegram %s: update %s ignored: %s", inbox.key, parsed.update_id, parsed.ignored
-            )
-            return web.json_response({"ok": True})
-        if parsed.items and parsed.edit_of is None:
-            try:
-                await self.host.accept(inbox, parsed.items)
-            except HubUnavailable as exc:
-                return _error(503, "unavailable", str(exc))
+        except HubUnavailable as exc:
+            return _error(503, "unavailable", str(exc))
         return web.json_response({"ok": True})
 
 

@@ -21,6 +21,8 @@ from hub.models import InboxRef, Outbound
 
 API_BASE = "https://api.telegram.org/bot"
 FILE_BASE = "https://api.telegram.org/file/bot"
+#: The update types Kanal handles (for setWebhook and getUpdates).
+ALLOWED_UPDATES = ["message", "edited_message"]
 
 
 class Pacer:
@@ -64,10 +66,23 @@ class BotClient:
         if self._ready:
             await self.bot.shutdown()
 
-    async def send(self, out: Outbound) -> str:
+    async def ready(self) -> Bot:
         if not self._ready:
             await self.bot.initialize()
             self._ready = True
+        return self.bot
+
+    async def updates(self, offset: int, wait: int) -> list[dict[str, Any]]:
+        """One long poll of getUpdates, as raw update objects for parse.py."""
+        bot = await self.ready()
+        found = await bot.get_updates(
+            offset=offset, timeout=wait, allowed_updates=ALLOWED_UPDATES,
+            read_timeout=wait + 10,
+        )  # fmt: skip
+        return [update.to_dict() for update in found]
+
+    async def send(self, out: Outbound) -> str:
+        await self.ready()
         await self.pacer.wait(out.recipient)
         try:
             sent = await self.bot.send_message(chat_id=out.recipient, text=out.text)

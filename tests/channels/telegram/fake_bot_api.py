@@ -3,6 +3,7 @@ call, and fails on demand (429 with retry_after, 5xx, 403, 400) like the real on
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections import deque
@@ -26,6 +27,7 @@ class FakeBotApi:
     calls: list[Call] = field(default_factory=list)
     failures: deque[tuple[str, int, str, dict[str, Any]]] = field(default_factory=deque)
     server: TestServer | None = None
+    updates: list[dict[str, Any]] = field(default_factory=list)  # what getUpdates can return
     _message_id: int = 1000
 
     @property
@@ -62,12 +64,27 @@ class FakeBotApi:
             if extra:
                 body["parameters"] = extra
             return web.json_response(body, status=status)
+        if method == "getUpdates":
+            return web.json_response({"ok": True, "result": await self._get_updates(params)})
         handler = getattr(self, f"_{method}", None)
         if handler is None:
             return web.json_response(
                 {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
             )
         return web.json_response({"ok": True, "result": handler(params)})
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Updates from offset on, like Telegram; a short long-poll when there are none."""
+        offset = int(params.get("offset") or 0)
+        for _ in range(25):
+            found = [u for u in self.updates if u["update_id"] >= offset]
+            if found:
+                return found[:100]
+            await asyncio.sleep(0.02)
+        return []
+
+    def _deleteWebhook(self, params: dict[str, Any]) -> bool:
+        return True
 
     def _getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
