@@ -33,9 +33,9 @@ CHANNELS = web.AppKey("channels", list[Channel])
 RELAY = web.AppKey("relay", OutboxRelay)
 
 
-def load_channels(service: HubService) -> list[Channel]:
+def channel_classes() -> dict[str, type[Channel]]:
     """Import channels/<kind> for every kind that is installed; the hub names none of them."""
-    loaded: list[Channel] = []
+    found: dict[str, type[Channel]] = {}
     for kind in CHANNEL_KINDS:
         try:
             module = importlib.import_module(f"channels.{kind}")
@@ -44,8 +44,14 @@ def load_channels(service: HubService) -> list[Channel]:
                 raise
             continue
         channel_class = getattr(module, "CHANNEL", None)
-        if channel_class is None:
-            continue
+        if channel_class is not None:
+            found[kind] = channel_class
+    return found
+
+
+def load_channels(service: HubService) -> list[Channel]:
+    loaded: list[Channel] = []
+    for channel_class in channel_classes().values():
         channel = channel_class(service)
         service.channels[channel.kind] = channel
         loaded.append(channel)

@@ -7,7 +7,7 @@ inbox of its kind.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -118,6 +118,8 @@ class ChannelHost(Protocol):
 
 
 Route = tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]
+#: An operator's command about one inbox (`kanal <kind> <name> KEY`): (inbox, public_url) -> output.
+Command = Callable[[InboxRef, str], Awaitable[str]]
 
 
 class Channel:
@@ -126,6 +128,8 @@ class Channel:
     kind: ClassVar[str]
     #: Delivers replies itself over a live connection (the widget), not through the outbox.
     live: ClassVar[bool] = False
+    #: Commands the `kanal` CLI offers for this channel's inboxes, by name.
+    commands: ClassVar[Mapping[str, Command]] = {}
 
     def __init__(self, host: ChannelHost) -> None:
         self.host = host

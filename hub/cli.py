@@ -15,6 +15,7 @@ from sqlalchemy import Connection, select
 from hub import demo
 from hub.auth import add_agent, create_api_token
 from hub.config import ConfigError, Settings, load_settings
+from hub.directory import load_directory, sync_settings
 from hub.models import Role
 from hub.store import schema as s
 from hub.store.db import Store
@@ -63,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--password", required=True)
     cmd.set_defaults(run=_agent_add)
 
+    _channel_commands(sub, common)
+
     token = sub.add_parser("token", help="manage API tokens").add_subparsers(
         required=True, metavar="ACTION"
     )
@@ -71,6 +74,40 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--label")
     cmd.set_defaults(run=_token_create)
     return parser
+
+
+def _channel_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """`kanal <kind> <command> KEY` for each channel that offers commands."""
+    from hub.app import channel_classes
+
+    for kind, channel_class in channel_classes().items():
+        if not channel_class.commands:
+            continue
+        actions = sub.add_parser(kind, help=f"{kind} inboxes").add_subparsers(
+            required=True, metavar="ACTION"
+        )
+        for name, command in channel_class.commands.items():
+            cmd = actions.add_parser(
+                name, parents=[common], help=(command.__doc__ or "").split("\n")[0]
+            )
+            cmd.add_argument("key", metavar="KEY", help="the inbox key")
+            cmd.set_defaults(run=_channel_command, kind=kind, command=command)
+
+
+def _channel_command(settings: Settings, args: Any) -> int:
+    def job(conn: Connection) -> Any:
+        return load_directory(conn).inbox_by_key(args.key)
+
+    inbox = _with_store(settings, job)
+    if inbox is None or inbox.kind != args.kind:
+        print(f"no {args.kind} inbox with key {args.key!r}", file=sys.stderr)
+        return 1
+    try:
+        print(asyncio.run(args.command(inbox, settings.server.public_url)))
+    except Exception as exc:  # the provider's answer is the operator's best clue
+        print(f"{args.kind} {args.key}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _serve(settings: Settings, args: Any) -> int:
@@ -96,13 +133,19 @@ def _migrate(settings: Settings, args: Any) -> int:
 
 
 def _with_store(settings: Settings, job: Callable[[Connection], T]) -> T:
+    """Run job on an up-to-date database that knows the OPDs and inboxes the config declares."""
     upgrade(settings.database.url)
+
+    def synced(conn: Connection) -> T:
+        if settings.opds or settings.inboxes:
+            sync_settings(conn, settings)
+        return job(conn)
 
     async def run() -> T:
         store = Store(settings.database)
         await store.start()
         try:
-            return await store.write(job)
+            return await store.write(synced)
         finally:
             await store.stop()
 

@@ -71,7 +71,10 @@ CASES: list[tuple[str, str, str | None, str]] = [
 
 
 def is_empty(conn: Connection) -> bool:
-    return conn.execute(select(func.count()).select_from(s.organization)).scalar_one() == 0
+    """No conversation and no agent yet: nothing a demo could overwrite."""
+    cases = conn.execute(select(func.count()).select_from(s.conversation)).scalar_one()
+    agents = conn.execute(select(func.count()).select_from(s.agent)).scalar_one()
+    return cases == 0 and agents == 0
 
 
 def seed(conn: Connection) -> None:

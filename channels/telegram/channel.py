@@ -11,19 +11,21 @@ import asyncio
 import hmac
 import logging
 import re
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from typing import Any, ClassVar
 
 import orjson
 from aiohttp import web
 
 from channels.telegram.client import BotClient
+from channels.telegram.commands import COMMANDS
 from channels.telegram.parse import parse_update
 from hub.channel import (
     Channel,
     ChannelAuthError,
     ChannelHost,
     ChannelSendError,
+    Command,
     HubUnavailable,
     Route,
 )
@@ -45,6 +47,7 @@ GREETING = (
 
 class TelegramChannel(Channel):
     kind: ClassVar[str] = "telegram"
+    commands: ClassVar[Mapping[str, Command]] = COMMANDS
 
     def __init__(self, host: ChannelHost) -> None:
         super().__init__(host)

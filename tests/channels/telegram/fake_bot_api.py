@@ -28,6 +28,7 @@ class FakeBotApi:
     failures: deque[tuple[str, int, str, dict[str, Any]]] = field(default_factory=deque)
     server: TestServer | None = None
     updates: list[dict[str, Any]] = field(default_factory=list)  # what getUpdates can return
+    webhook: dict[str, Any] = field(default_factory=dict)  # the last setWebhook
     _message_id: int = 1000
 
     @property
@@ -84,7 +85,22 @@ class FakeBotApi:
         return []
 
     def _deleteWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = {}
         return True
+
+    def _setWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = params
+        return True
+
+    def _getWebhookInfo(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": self.webhook.get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.updates),
+            "last_error_date": 1767225600,
+            "last_error_message": "Wrong response from the webhook: 503 Service Unavailable",
+            "allowed_updates": self.webhook.get("allowed_updates", []),
+        }
 
     def _getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
