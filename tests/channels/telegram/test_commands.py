@@ -4,39 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
+from tests.channels.telegram.conftest import SECRET, bot_inbox
 from tests.channels.telegram.fake_bot_api import FakeBotApi
-from tests.channels.telegram.test_webhook import SECRET
 from tests.conftest import CONFIG
-
-
-@pytest.fixture
-async def bot_api() -> AsyncIterator[FakeBotApi]:
-    api = FakeBotApi()
-    await api.start()
-    yield api
-    await api.close()
 
 
 async def kanal(tmp_path: Path, bot_api: FakeBotApi, *args: str) -> tuple[int, str, str]:
     config = tmp_path / "kanal.toml"
     config.write_text(
         CONFIG
-        + f"""
-[server]
-public_url = "https://lapor.kota.go.id"
-[[inboxes]]
-key = "kota-bot"
-kind = "telegram"
-opd = "diskominfo"
-token = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
-webhook_secret = "{SECRET}"
-api_base_url = "{bot_api.base_url}"
-"""
+        + '\n[server]\npublic_url = "https://lapor.kota.go.id"\n'
+        + bot_inbox(api_base_url=bot_api.base_url)
     )
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "hub.cli", *args, "--config", str(config),

@@ -19,33 +19,17 @@ from hub.app import RELAY, create_app
 from hub.keys import AUTH
 from hub.outbox import RetryPolicy
 from hub.store import schema as s
+from tests.channels.telegram.conftest import bot_inbox
 from tests.channels.telegram.fake_bot_api import FakeBotApi
-from tests.channels.telegram.test_webhook import SECRET, fixture, post
+from tests.channels.telegram.test_webhook import fixture, post
 from tests.conftest import RunningHub, make_settings
 
 CHAT = json.loads(fixture("message__text"))["message"]["chat"]["id"]
 
 
 @pytest.fixture
-async def bot_api() -> AsyncIterator[FakeBotApi]:
-    api = FakeBotApi()
-    await api.start()
-    yield api
-    await api.close()
-
-
-@pytest.fixture
 async def hub(tmp_path: Path, bot_api: FakeBotApi) -> AsyncIterator[RunningHub]:
-    inbox = f"""
-[[inboxes]]
-key = "kota-bot"
-kind = "telegram"
-opd = "diskominfo"
-token = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
-webhook_secret = "{SECRET}"
-api_base_url = "{bot_api.base_url}"
-chat_gap_seconds = 0.2
-"""
+    inbox = bot_inbox(api_base_url=bot_api.base_url, chat_gap_seconds=0.2)
     app = create_app(make_settings(tmp_path, inbox))
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()

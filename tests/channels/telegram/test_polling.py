@@ -6,42 +6,22 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
 from hub.app import create_app
 from hub.store import schema as s
+from tests.channels.telegram.conftest import bot_inbox
 from tests.channels.telegram.fake_bot_api import FakeBotApi
-from tests.channels.telegram.test_webhook import SECRET, fixture
+from tests.channels.telegram.test_webhook import fixture
 from tests.conftest import RunningHub, make_settings
 
 
-@pytest.fixture
-async def bot_api() -> AsyncIterator[FakeBotApi]:
-    api = FakeBotApi()
-    await api.start()
-    yield api
-    await api.close()
-
-
 async def running(tmp_path: Path, bot_api: FakeBotApi) -> RunningHub:
-    inbox = f"""
-[[inboxes]]
-key = "kota-bot"
-kind = "telegram"
-opd = "diskominfo"
-mode = "polling"
-poll_timeout = 1
-token = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
-webhook_secret = "{SECRET}"
-api_base_url = "{bot_api.base_url}"
-ack = false
-"""
+    inbox = bot_inbox(mode="polling", poll_timeout=1, api_base_url=bot_api.base_url, ack=False)
     app = create_app(make_settings(tmp_path, inbox))
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()

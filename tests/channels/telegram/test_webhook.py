@@ -17,18 +17,11 @@ from sqlalchemy import func, select
 from hub.app import create_app
 from hub.config import ConfigError
 from hub.store import schema as s
+from tests.channels.telegram.conftest import SECRET, TOKEN, bot_inbox
 from tests.conftest import RunningHub, make_settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SECRET = "rahasia_kota-123"
-BOT = """
-[[inboxes]]
-key = "kota-bot"
-kind = "telegram"
-opd = "diskominfo"
-token = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
-webhook_secret = "rahasia_kota-123"
-"""
+BOT = bot_inbox()
 
 
 def fixture(name: str) -> bytes:
@@ -127,7 +120,7 @@ async def test_storage_down_is_503_so_telegram_retries(hub: Any) -> None:
 
 
 def test_a_bot_without_token_or_secret_refuses_to_start(tmp_path: Path) -> None:
-    broken = BOT.replace('token = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"\n', "").replace(
+    broken = BOT.replace(f'token = "{TOKEN}"\n', "").replace(
         'webhook_secret = "rahasia_kota-123"', 'webhook_secret = "no spaces allowed"'
     )
     with pytest.raises(ConfigError) as refused:
