@@ -108,8 +108,10 @@ def accept_many(
         for i, item in enumerate(job.items):
             if isinstance(item, StatusUpdate):
                 results[j][i] = apply_status(conn, directory, job.inbox, item)
-            else:
-                entries.append(_Entry(j, i, job.inbox, item))
+            elif item.edit and (edited := apply_edit(conn, directory, job.inbox, item)):
+                results[j][i] = edited
+            else:  # new, or an edit of a message we never had: stored as it is now
+                entries.append(_Entry(j, i, job.inbox, replace(item, edit=False)))
     if entries:
         fresh = _drop_provider_duplicates(conn, entries)
         _attach_contacts(conn, fresh, now)
@@ -373,6 +375,35 @@ def _resolve_duplicates(conn: Connection, directory: Directory, entries: list[_E
             entry.result = replace(original, duplicate=True, new_conversation=False)
         elif entry.stored_id is not None:
             entry.result = stored.get(entry.stored_id, gone)
+
+
+def apply_edit(
+    conn: Connection, directory: Directory, inbox: InboxRef, item: Inbound
+) -> Accepted | None:
+    """New content for a stored message (the resident edited it): same message, same seq,
+    marked edited. None when the original was never stored."""
+    assert item.external_id is not None, "an edit names the message it edits"
+    found = conn.execute(_RECEIPTS, {"inboxes": [inbox.id], "ids": [item.external_id]}).first()
+    if found is None or not found.message_id:
+        return None
+    now = utcnow()
+    conn.execute(
+        update(s.message)
+        .where(s.message.c.id == found.message_id)
+        .values(
+            text=item.text,
+            kind=item.kind,
+            attachments=list(item.attachments) or None,
+            edited_at=now,
+        )
+    )
+    row = conn.execute(select(s.message).where(s.message.c.id == found.message_id)).one()
+    conv = conversation_with_contact(conn, row.conversation_id)
+    return Accepted(
+        message=message_view(row),
+        conversation=conversation_view(conv, directory),
+        recipient=conv.reply_to,
+    )
 
 
 def apply_status(

@@ -98,6 +98,7 @@ class Inbound:
     client_id: str | None = None
     attachments: tuple[dict[str, Any], ...] = ()
     sent_at: datetime | None = None
+    edit: bool = False  # new content for the message with the same external_id
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ def message_view(row: Any, sender_name: str | None = None) -> dict[str, Any]:
         "delivery_status": m["delivery_status"],
         "error": m["error"],
         "created_at": iso(m["created_at"]),
+        "edited_at": iso(m.get("edited_at")),
     }
 
 

@@ -32,6 +32,7 @@ export interface Message {
   delivery_status: DeliveryStatus;
   error: string | null;
   created_at: string;
+  edited_at?: string | null;
 }
 
 export interface Conversation {

@@ -96,7 +96,7 @@ class TelegramChannel(Channel):
             log.info(
                 "telegram %s: update %s ignored: %s", inbox.key, parsed.update_id, parsed.ignored
             )
-        elif parsed.items and parsed.edit_of is None:
+        elif parsed.items:  # new messages, and edits of earlier ones
             await self.host.accept(inbox, parsed.items)
 
     async def stop(self) -> None:

@@ -85,6 +85,7 @@ def parse_update(data: dict[str, Any], *, allow_groups: bool = False) -> Parsed:
         external_id=external_id,
         attachments=attachments,
         sent_at=_sent_at(message, edited),
+        edit=edited,
     )
     return Parsed(update_id, [item], chat_id=chat_id, edit_of=external_id if edited else None)
 

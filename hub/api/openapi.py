@@ -72,6 +72,7 @@ SCHEMAS: dict[str, Any] = {
             "delivery_status": {"enum": ["pending", "sent", "delivered", "read", "failed"]},
             "error": {"type": ["string", "null"]},
             "created_at": {"type": "string", "format": "date-time"},
+            "edited_at": NULLABLE_TIME,
         },
     },
     "Conversation": {

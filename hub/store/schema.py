@@ -237,6 +237,7 @@ message = Table(
     Column("delivery_status", String(10), nullable=False),
     Column("error", String(500), nullable=True),
     _created(),
+    Column("edited_at", UtcDateTime, nullable=True),
     UniqueConstraint("conversation_id", "seq"),
     # client_id first: ingest looks duplicates up by client_id alone (a short IN list that
     # uses this index), not by (conversation, client_id) pairs, which SQLite would scan.

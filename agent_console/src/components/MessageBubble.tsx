@@ -71,6 +71,11 @@ export function MessageBubble({ message: m, contact }: { message: Message; conta
       text={m.text || label(t.kind, m.kind, "")}
       createdAt={m.created_at}
     >
+      {m.edited_at && (
+        <span class="edited" data-testid="edited" title={m.edited_at}>
+          {t.edited}
+        </span>
+      )}
       {showDelivery && (
         <span class={`delivery delivery-${m.delivery_status}`} data-testid="delivery-status">
           {t.delivery[m.delivery_status]}

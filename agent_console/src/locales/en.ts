@@ -6,6 +6,7 @@ export const en: Strings = {
   dateLocale: "en-GB",
   appName: "Kanal",
   consoleTitle: "Agent Console",
+  edited: "edited",
   login: {
     title: "Sign in to the Agent Console",
     subtitle: "Resident complaints and conversations",

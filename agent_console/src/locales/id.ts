@@ -5,6 +5,7 @@ export const id = {
   dateLocale: "id-ID",
   appName: "Kanal",
   consoleTitle: "Konsol Agen",
+  edited: "diedit",
   login: {
     title: "Masuk ke Konsol Agen",
     subtitle: "Layanan pengaduan dan percakapan warga",

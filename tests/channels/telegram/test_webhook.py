@@ -19,6 +19,7 @@ from hub.config import ConfigError
 from hub.store import schema as s
 from tests.channels.telegram.conftest import SECRET, TOKEN, bot_inbox
 from tests.conftest import RunningHub, make_settings
+from tests.waiting import wait_for
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BOT = bot_inbox()
@@ -129,3 +130,38 @@ def test_a_bot_without_token_or_secret_refuses_to_start(tmp_path: Path) -> None:
         "inboxes[2] (kota-bot): token: expected the bot token from BotFather, like 123456:ABC-DEF…",
         "inboxes[2] (kota-bot): webhook_secret: expected 1-256 characters of A-Z a-z 0-9 _ -",
     ]
+
+
+def edit_of(original: str, text: str) -> bytes:
+    """An edited_message update for the message of fixture `original`."""
+    data = json.loads(fixture(original))
+    message = {**data["message"], "text": text, "edit_date": data["message"]["date"] + 60}
+    return json.dumps({"update_id": data["update_id"] + 1, "edited_message": message}).encode()
+
+
+async def test_an_edit_changes_the_same_message_and_marks_it_edited(hub: Any, sockets: Any) -> None:
+    token = await hub.token("koordinator@kota.go.id", "diskominfo", "admin")
+    console = await sockets(hub.url, "/agent", auth={"token": token})
+    assert (await post(hub, fixture("message__text"))).status == 200
+    assert (
+        await post(hub, edit_of("message__text", "Lampu jalan di RT 04, bukan RT 03"))
+    ).status == 200
+    rows = await hub.store.read(
+        lambda c: c.execute(select(s.message).where(s.message.c.direction == "in")).all()
+    )
+    assert len(rows) == 1
+    assert rows[0].text == "Lampu jalan di RT 04, bukan RT 03"
+    assert rows[0].edited_at is not None and rows[0].seq == 1
+    seen = await wait_for(console, "message", lambda p: p["message"]["edited_at"] is not None)
+    assert seen["message"]["seq"] == 1 and seen["message"]["text"].endswith("bukan RT 03")
+    again = await post(hub, edit_of("message__text", "Lampu jalan di RT 04, bukan RT 03"))
+    assert again.status == 200
+    assert await count(hub) == 1
+
+
+async def test_an_edit_of_a_message_never_seen_is_stored_as_it_is_now(hub: Any) -> None:
+    assert (await post(hub, edit_of("message__text", "versi terbaru"))).status == 200
+    row = await hub.store.read(
+        lambda c: c.execute(select(s.message).where(s.message.c.direction == "in")).one()
+    )
+    assert row.text == "versi terbaru"
