@@ -246,7 +246,9 @@ class FanOut:
         )
         if not event.message["private"]:
             if event.new_conversation:  # the case first, so a client files the message under it
-                await self._push(conv, event.recipient, "conversation", _public(conv))
+                await self._push(
+                    conv, event.recipient, "conversation", public_conversation_view(conv)
+                )
             await self._push(conv, event.recipient, "message", event.message, event.origin)
 
     async def on_conversation(self, event: ConversationChanged) -> None:
@@ -255,7 +257,7 @@ class FanOut:
             "conversation", conv, to=agent_rooms(conv["opd"]["id"]), namespace=AGENT_NS
         )
         if event.action == "status":
-            await self._push(conv, event.recipient, "conversation", _public(conv))
+            await self._push(conv, event.recipient, "conversation", public_conversation_view(conv))
 
     async def on_typing(self, event: Typing) -> None:
         payload: dict[str, Any] = {
@@ -294,7 +296,3 @@ class FanOut:
         channel = self.service.channel_for(inbox) if inbox is not None else None
         if inbox is not None and channel is not None and channel.live:
             await channel.push(inbox, recipient, name, payload, skip)
-
-
-def _public(conv: dict[str, Any]) -> dict[str, Any]:
-    return public_conversation_view(conv)

@@ -191,6 +191,7 @@ class HubService:
         def job(conn: Connection) -> dict[str, Any]:
             row = queries.contact_by_identity(conn, inbox.kind, external_id)
             now = utcnow()
+            known = {k: getattr(row, k) for k in ("name", "email", "phone")} if row else {}
             if row is None:
                 contact_id = queries.new_id(
                     conn, insert(s.contact).values(created_at=now, **fields)
@@ -205,8 +206,7 @@ class HubService:
                 )
             elif fields:
                 conn.execute(update(s.contact).where(s.contact.c.id == row.id).values(**fields))
-            fresh = queries.contact_by_identity(conn, inbox.kind, external_id)
-            return {"name": fresh.name, "email": fresh.email, "phone": fresh.phone}
+            return {"name": None, "email": None, "phone": None, **known, **fields}
 
         return await _for_channel(self.store.write(job))
 
