@@ -78,12 +78,16 @@ def _settings(path: Path) -> Any:
 async def _service(path: Path) -> Any:
     from hub.auth import VisitorTokens
     from hub.events import EventBus
+    from hub.media import MediaStore
     from hub.service import HubService
     from hub.store.db import Store
 
     store = Store(_settings(path))
     await store.start()
-    return HubService(store, EventBus(), VisitorTokens("bench"), max_message_length=4000)
+    media = MediaStore(path.parent / "media", store, 1 << 20)
+    return HubService(
+        store, EventBus(), VisitorTokens("bench"), max_message_length=4000, media=media
+    )
 
 
 async def _prepare(path: Path, plan: Plan) -> None:

@@ -19,6 +19,7 @@ from hub.config import ConfigError, Settings
 from hub.directory import sync_settings
 from hub.events import EventBus
 from hub.keys import AUTH, SERVICE, SETTINGS, STORE
+from hub.media import MediaStore
 from hub.outbox import OutboxRelay
 from hub.realtime import AgentNamespace, FanOut, create_socket_server
 from hub.service import HubService
@@ -76,8 +77,13 @@ def create_app(settings: Settings) -> web.Application:
     store = Store(settings.database)
     bus = EventBus()
     secret = secret_key(settings.server.secret_key, Path(settings.server.data_dir))
+    media = MediaStore(settings.media_dir, store, settings.media.max_bytes)
     service = HubService(
-        store, bus, VisitorTokens(secret), max_message_length=settings.messages.max_length
+        store,
+        bus,
+        VisitorTokens(secret),
+        max_message_length=settings.messages.max_length,
+        media=media,
     )
     auth = Auth(store, settings.sessions.max_age_hours)
     app[SETTINGS], app[STORE], app[SERVICE], app[AUTH] = settings, store, service, auth

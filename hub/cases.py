@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from hub import media
 from hub.auth import Principal
 from hub.directory import Directory
 from hub.models import Delivery, Direction, Kind, SenderType, Status, utcnow
@@ -61,6 +62,7 @@ def reply(
     private: bool,
     client_id: str | None,
     live: bool,
+    media_ids: tuple[str, ...] = (),
 ) -> Reply:
     conv = visible_conversation(conn, principal, conv_id)
     if client_id is not None:
@@ -74,9 +76,12 @@ def reply(
             return Reply(view, conversation_view(conv, directory), True, False, conv.reply_to)
     if conv.status == Status.CLOSED:
         raise CaseError("closed", "this case is closed")
+    attachments = _uploaded(conn, conv_id, media_ids)
+    kind = Kind.NOTE if private else _kind_of(attachments)
     now = utcnow()
+    shown = preview(text or _describe(attachments))
     row = advance(
-        conn, conv_id, now, conv.last_message_preview if private else preview(text), inbound=False
+        conn, conv_id, now, conv.last_message_preview if private else shown, inbound=False
     )
     extra: dict[str, Any] = {}
     if not private:
@@ -92,9 +97,10 @@ def reply(
         direction=Direction.OUT,
         sender_type=SenderType.AGENT,
         sender_agent_id=principal.id,
-        kind=Kind.NOTE if private else Kind.TEXT,
+        kind=kind,
         private=private,
         text=text,
+        attachments=attachments or None,
         client_id=client_id,
         delivery_status=Delivery.PENDING if outbound else Delivery.SENT,
         created_at=now,
@@ -104,6 +110,35 @@ def reply(
     fresh = {**conv._mapping, **row._mapping, **extra}
     view = message_view(message, principal.name)
     return Reply(view, conversation_view(fresh, directory), False, outbound, conv.reply_to)
+
+
+def _uploaded(conn: Connection, conv_id: int, media_ids: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The files an agent attaches, each uploaded into this very conversation."""
+    if not media_ids:
+        return []
+    found = media.owned(conn, conv_id, list(media_ids))
+    missing = [m for m in media_ids if m not in found]
+    if missing:
+        raise CaseError("unknown_media", f"no file {missing[0]} was uploaded to this case")
+    return [found[m] for m in media_ids]
+
+
+def _kind_of(attachments: list[dict[str, Any]]) -> Kind:
+    if not attachments:
+        return Kind.TEXT
+    return Kind.IMAGE if attachments[0]["mime_type"].startswith("image/") else Kind.FILE
+
+
+def _describe(attachments: list[dict[str, Any]]) -> str:
+    """A preview for a message without text."""
+    if not attachments:
+        return ""
+    first = attachments[0]
+    return (
+        "[Foto]"
+        if first["mime_type"].startswith("image/")
+        else f"[{first['file_name'] or 'Dokumen'}]"
+    )
 
 
 def acknowledge(
@@ -206,4 +241,39 @@ def mark_read(conn: Connection, directory: Directory, principal: Principal, conv
     )
     return Change(
         conversation_view({**conv._mapping, "unread_count": 0}, directory), True, conv.reply_to
+    )
+
+
+def requeue(
+    conn: Connection, directory: Directory, principal: Principal, conv_id: int, message_id: int
+) -> Reply:
+    """Send a dead-lettered reply again (the resident unblocked the bot, the number works
+    again): the same message, back in the outbox as if new."""
+    conv = visible_conversation(conn, principal, conv_id)
+    m = s.message.c
+    row = conn.execute(
+        select(s.message).where(m.id == message_id, m.conversation_id == conv_id)
+    ).first()
+    if row is None:
+        raise CaseError("not_found", "message not found")
+    if row.delivery_status != Delivery.FAILED or row.direction != Direction.OUT:
+        raise CaseError("conflict", "only a reply that failed can be sent again")
+    if conv.status == Status.CLOSED:
+        raise CaseError("closed", "this case is closed")
+    now = utcnow()
+    requeued = conn.execute(
+        update(s.outbox)
+        .where(s.outbox.c.message_id == message_id, s.outbox.c.state == "dead")
+        .values(state="queued", attempts=0, next_attempt_at=now, lease_until=None, last_error=None)
+    ).rowcount
+    if not requeued:
+        raise CaseError("conflict", "this reply is not waiting to be sent again")
+    conn.execute(
+        update(s.message)
+        .where(m.id == message_id)
+        .values(delivery_status=Delivery.PENDING, error=None)
+    )
+    fresh = conn.execute(select(s.message).where(m.id == message_id)).one()
+    return Reply(
+        message_view(fresh), conversation_view(conv, directory), False, True, conv.reply_to
     )

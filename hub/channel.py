@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Protocol
 
 from aiohttp import web
 
-from hub.models import Inbound, InboxRef, Outbound, StatusUpdate
+from hub.models import Inbound, InboxRef, MediaBytes, Outbound, StatusUpdate
 
 
 class ChannelError(Exception):
@@ -79,6 +79,22 @@ class ChannelHost(Protocol):
     """The hub as a channel sees it."""
 
     max_message_length: int
+
+    @property
+    def max_media_bytes(self) -> int:
+        """The largest photo or document the hub keeps; fetch nothing larger."""
+        ...
+
+    async def save_media(
+        self, inbox: InboxRef, data: bytes, *, mime_type: str | None, file_name: str | None
+    ) -> dict[str, Any]:
+        """Keep a file a resident sent; returns the attachment fields that name it
+        (`media_id`, `mime_type`, `file_name`, `size`). InboundRejected when too large."""
+        ...
+
+    async def read_media(self, media_id: str) -> MediaBytes | None:
+        """A stored file (an agent's photo or document) to send."""
+        ...
 
     def inbox(self, key: str) -> InboxRef | None: ...
 

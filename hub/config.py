@@ -51,6 +51,11 @@ class MessageSettings(_Section):
     max_length: int = Field(4000, ge=1, le=100_000)
 
 
+class MediaSettings(_Section):
+    dir: str = ""  # empty: <server.data_dir>/media
+    max_bytes: int = Field(20 * 1024 * 1024, ge=1024, le=2 * 1024 * 1024 * 1024)
+
+
 class SessionSettings(_Section):
     max_age_hours: int = Field(12, ge=1)
 
@@ -84,6 +89,7 @@ class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     redis: RedisSettings = RedisSettings()
     messages: MessageSettings = MessageSettings()
+    media: MediaSettings = MediaSettings()
     sessions: SessionSettings = SessionSettings()
     organization: OrganizationSettings = OrganizationSettings()
     opds: tuple[OpdSettings, ...] = ()
@@ -97,6 +103,10 @@ class Settings(_Section):
         if dupes:
             raise ValueError(f"duplicate inbox key(s): {', '.join(dupes)}")
         return inboxes
+
+    @property
+    def media_dir(self) -> Path:
+        return Path(self.media.dir or Path(self.server.data_dir) / "media")
 
     def check_references(self) -> list[str]:
         """Problems that span sections: an inbox routed to an OPD nobody declared."""

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
+from hub import media
 from hub.channel import Accepted, InboundRejected
 from hub.directory import Directory
 from hub.models import (
@@ -310,6 +311,9 @@ def _store_messages(
     ]
     if receipts:
         conn.execute(insert(s.inbound_receipt), receipts)
+    for entry in entries:
+        if entry.item.attachments:
+            media.link(conn, entry.conversation["id"], entry.item.attachments)
     seen: set[int] = set()
     for entry, message_id, row in zip(entries, ids, rows, strict=True):
         conv = entry.conversation
@@ -398,6 +402,7 @@ def apply_edit(
         )
     )
     row = conn.execute(select(s.message).where(s.message.c.id == found.message_id)).one()
+    media.link(conn, row.conversation_id, item.attachments)
     conv = conversation_with_contact(conn, row.conversation_id)
     return Accepted(
         message=message_view(row),

@@ -99,6 +99,18 @@ class Inbound:
     attachments: tuple[dict[str, Any], ...] = ()
     sent_at: datetime | None = None
     edit: bool = False  # new content for the message with the same external_id
+    reply_to: str | None = None  # the external id of the message this one quotes
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """A resident's emoji on a message (ours or theirs); emoji None takes it back."""
+
+    sender: Sender
+    target: str  # the external id of the message reacted to
+    emoji: str | None
+    external_id: str | None = None
+    sent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +130,15 @@ class InboxRef:
     name: str
     opd_id: int
     options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MediaBytes:
+    """A stored photo or document, read for sending."""
+
+    data: bytes
+    mime_type: str
+    file_name: str | None
 
 
 @dataclass(frozen=True)

@@ -180,12 +180,14 @@ class AgentNamespace(socketio.AsyncNamespace):
         conv_id = field(data, "conversation_id", int)
         text = field(data, "text", str)
         private = field(data, "private", bool, required=False, default=False)
+        media_id = field(data, "media_id", str, required=False, default=None)
         result = await self.service.reply(
             await self._principal(sid),
             conv_id,
             text=text,
             private=private,
             client_id=client_id_of(data),
+            media_ids=[media_id] if media_id else [],
         )
         return {"ok": True, "message": result.message}
 

@@ -17,10 +17,11 @@ from sqlalchemy import Connection, insert, select, update
 
 from hub import cases, ingest
 from hub.auth import Principal, VisitorTokens
-from hub.channel import Accepted, Channel, HubUnavailable, Thread
+from hub.channel import Accepted, Channel, HubUnavailable, InboundRejected, Thread
 from hub.directory import Directory, load_directory
 from hub.events import ConversationChanged, Event, EventBus, MessageCreated, Typing
-from hub.models import Inbound, InboxRef, Status, StatusUpdate, utcnow
+from hub.media import MediaFile, MediaStore, MediaTooLarge
+from hub.models import Inbound, InboxRef, MediaBytes, Status, StatusUpdate, utcnow
 from hub.store import queries
 from hub.store import schema as s
 from hub.store.db import StorageUnavailable, Store
@@ -43,8 +44,10 @@ class HubService:
         visitor_tokens: VisitorTokens,
         *,
         max_message_length: int,
+        media: MediaStore,
     ) -> None:
         self.store = store
+        self.media = media
         self.bus = bus
         self.max_message_length = max_message_length
         self.limits = ingest.Limits(max_length=max_message_length)
@@ -120,6 +123,27 @@ class HubService:
                 )
 
         await _for_channel(self.store.write(job))
+
+    @property
+    def max_media_bytes(self) -> int:
+        return self.media.max_bytes
+
+    async def save_media(
+        self, inbox: InboxRef, data: bytes, *, mime_type: str | None, file_name: str | None
+    ) -> dict[str, Any]:
+        try:
+            return await _for_channel(
+                self.media.save(data, mime_type=mime_type, file_name=file_name, inbox_id=inbox.id)
+            )
+        except MediaTooLarge as exc:
+            raise InboundRejected("too_large", str(exc)) from exc
+
+    async def read_media(self, media_id: str) -> MediaBytes | None:
+        found = await _for_channel(self.media.read(media_id))
+        if found is None:
+            return None
+        meta, data = found
+        return MediaBytes(data, meta.mime_type, meta.file_name)
 
     async def accept(
         self,
@@ -234,9 +258,12 @@ class HubService:
         text: str,
         private: bool = False,
         client_id: str | None = None,
+        media_ids: Sequence[str] = (),
     ) -> cases.Reply:
-        if not text.strip():
+        if not text.strip() and not media_ids:
             raise cases.CaseError("empty", "message is empty")
+        if len(media_ids) > 1:
+            raise cases.CaseError("too_many_files", "one photo or document per message")
         if len(text) > self.max_message_length:
             raise cases.CaseError(
                 "too_long", f"message is longer than {self.max_message_length} characters"
@@ -255,6 +282,7 @@ class HubService:
                 private=private,
                 client_id=client_id,
                 live=live,
+                media_ids=tuple(media_ids),
             )
 
         result = await self.store.write(job)
@@ -263,6 +291,46 @@ class HubService:
         if result.outbound:
             self.on_outbound()
         return result
+
+    async def requeue(self, principal: Principal, conv_id: int, message_id: int) -> cases.Reply:
+        """A dead-lettered reply goes back to the outbox."""
+        directory = self.directory
+        result = await self.store.write(
+            lambda c: cases.requeue(c, directory, principal, conv_id, message_id)
+        )
+        self.emit(MessageCreated(result.message, result.conversation, result.recipient))
+        self.on_outbound()
+        return result
+
+    async def upload(
+        self,
+        principal: Principal,
+        conv_id: int,
+        data: bytes,
+        *,
+        mime_type: str | None,
+        file_name: str | None,
+    ) -> dict[str, Any]:
+        """An agent's photo or document, kept in the conversation until a reply carries it."""
+        await self.store.read(lambda c: cases.visible_conversation(c, principal, conv_id))
+        try:
+            return await self.media.save(
+                data, mime_type=mime_type, file_name=file_name, conversation_id=conv_id
+            )
+        except MediaTooLarge as exc:
+            raise cases.CaseError("too_large", str(exc)) from exc
+
+    async def media_file(self, principal: Principal, media_id: str) -> MediaFile:
+        """A stored file, for whoever may see the conversation it belongs to."""
+        found = await self.media.get(media_id)
+        if found is None or found.conversation_id is None:
+            raise cases.CaseError("not_found", "file not found")
+        conv_id = found.conversation_id
+        try:
+            await self.store.read(lambda c: cases.visible_conversation(c, principal, conv_id))
+        except cases.CaseError:
+            raise cases.CaseError("not_found", "file not found") from None
+        return found
 
     async def set_status(
         self, principal: Principal, conv_id: int, status: Status

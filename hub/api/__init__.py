@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.api import auth, conversations, health, openapi
+from hub.api import auth, conversations, health, media, openapi
 
 ROUTES = [
     ("POST", "/api/v1/auth/login", auth.login),
@@ -14,7 +14,10 @@ ROUTES = [
     ("GET", "/api/v1/conversations/{id}", conversations.get_conversation),
     ("GET", "/api/v1/conversations/{id}/messages", conversations.list_messages),
     ("POST", "/api/v1/conversations/{id}/messages", conversations.post_message),
+    ("POST", "/api/v1/conversations/{id}/messages/{message_id}/retry", conversations.retry),
     ("POST", "/api/v1/conversations/{id}/status", conversations.post_status),
+    ("POST", "/api/v1/conversations/{id}/media", media.upload),
+    ("GET", "/api/v1/media/{media_id}", media.download),
     ("GET", "/api/v1/openapi.json", openapi.openapi),
     ("GET", "/healthz", health.healthz),
 ]

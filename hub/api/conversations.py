@@ -57,9 +57,36 @@ async def post_message(request: web.Request) -> web.Response:
     if client_id is not None and not 1 <= len(client_id) <= 64:
         raise api_error(400, "bad_request", "client_id must have 1 to 64 characters")
     result = await request.app[SERVICE].reply(
-        principal, conv_id, text=text, private=private, client_id=client_id
+        principal,
+        conv_id,
+        text=text,
+        private=private,
+        client_id=client_id,
+        media_ids=media_ids(data.get("attachments")),
     )
     return web.json_response({"message": result.message}, status=200 if result.duplicate else 201)
+
+
+def media_ids(value: object) -> list[str]:
+    """`attachments: [{"media_id": ...}]`, each uploaded to the case first."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(
+        isinstance(a, dict) and isinstance(a.get("media_id"), str) for a in value
+    ):
+        raise api_error(400, "bad_request", 'attachments must be a list of {"media_id": "..."}')
+    return [a["media_id"] for a in value]
+
+
+async def retry(request: web.Request) -> web.Response:
+    """Send a failed reply again."""
+    principal = await require_agent(request)
+    try:
+        message_id = int(request.match_info["message_id"])
+    except ValueError:
+        raise api_error(404, "not_found", "message not found") from None
+    result = await request.app[SERVICE].requeue(principal, path_id(request), message_id)
+    return web.json_response({"message": result.message})
 
 
 async def post_status(request: web.Request) -> web.Response:

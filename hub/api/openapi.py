@@ -67,12 +67,27 @@ SCHEMAS: dict[str, Any] = {
             "kind": {"enum": ["text", "image", "file", "location", "note"]},
             "text": {"type": "string"},
             "private": {"type": "boolean"},
-            "attachments": {"type": "array", "items": {"type": "object"}},
+            "attachments": {"type": "array", "items": _ref("Attachment")},
             "client_id": {"type": ["string", "null"]},
             "delivery_status": {"enum": ["pending", "sent", "delivered", "read", "failed"]},
             "error": {"type": ["string", "null"]},
             "created_at": {"type": "string", "format": "date-time"},
             "edited_at": NULLABLE_TIME,
+        },
+    },
+    "Attachment": {
+        "type": "object",
+        "description": "A stored file (media_id: download at /api/v1/media/{media_id}) "
+        "and/or what the channel said about it (source, kind, provider ids, a location's "
+        "latitude and longitude); `error` when the file could not be kept",
+        "properties": {
+            "media_id": {"type": "string"},
+            "mime_type": {"type": "string"},
+            "file_name": {"type": ["string", "null"]},
+            "size": {"type": "integer"},
+            "source": {"type": "string"},
+            "kind": {"type": "string"},
+            "error": {"type": "string"},
         },
     },
     "Conversation": {
@@ -171,11 +186,20 @@ PATHS: dict[str, Any] = {
             "requestBody": _json(
                 {
                     "type": "object",
-                    "required": ["text"],
                     "properties": {
-                        "text": {"type": "string"},
+                        "text": {"type": "string", "description": "may be empty with a file"},
                         "private": {"type": "boolean", "default": False},
                         "client_id": {"type": "string", "maxLength": 64},
+                        "attachments": {
+                            "type": "array",
+                            "maxItems": 1,
+                            "description": "a file uploaded to this case first (POST .../media)",
+                            "items": {
+                                "type": "object",
+                                "required": ["media_id"],
+                                "properties": {"media_id": {"type": "string"}},
+                            },
+                        },
                     },
                 }
             ),
@@ -189,6 +213,56 @@ PATHS: dict[str, Any] = {
                 "422": ERROR,
             },
         },
+    },
+    "/api/v1/conversations/{id}/messages/{message_id}/retry": {
+        "post": {
+            "summary": "Send a failed reply again (back into the outbox, same message)",
+            "parameters": [
+                ID_PARAM,
+                {
+                    "name": "message_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer"},
+                },
+            ],
+            "responses": {
+                "200": _json({"properties": {"message": _ref("Message")}}),
+                "404": ERROR,
+                "409": ERROR,
+            },
+        }
+    },
+    "/api/v1/conversations/{id}/media": {
+        "post": {
+            "summary": "Upload a photo or document into the case, to send in a reply",
+            "parameters": [
+                ID_PARAM,
+                {"name": "name", "in": "query", "schema": {"type": "string"}},
+            ],
+            "requestBody": {
+                "description": "The file itself; Content-Type says its type",
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+            },
+            "responses": {
+                "201": _json({"properties": {"media": _ref("Attachment")}}, "Created"),
+                "400": ERROR,
+                "404": ERROR,
+                "413": ERROR,
+            },
+        }
+    },
+    "/api/v1/media/{media_id}": {
+        "get": {
+            "summary": "Download a file of a case the agent may see",
+            "parameters": [
+                {"name": "media_id", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": {"description": "The file (images inline, anything else as a download)"},
+                "404": ERROR,
+            },
+        }
     },
     "/api/v1/conversations/{id}/status": {
         "post": {

@@ -298,3 +298,19 @@ channel_state = Table(
     Column("name", String(63), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+media = Table(
+    "media",
+    metadata,
+    # An unguessable id: it appears in URLs. The bytes live on disk under their sha256.
+    Column("id", String(32), primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("mime_type", String(127), nullable=False),
+    Column("file_name", String(255), nullable=True),
+    Column("inbox_id", ForeignKey("inbox.id"), nullable=True),
+    # Who may see it: set when a message that carries it is stored, or at an agent's upload.
+    Column("conversation_id", ForeignKey("conversation.id", ondelete="CASCADE"), nullable=True),
+    _created(),
+    Index("ix_media_conversation", "conversation_id"),
+)
