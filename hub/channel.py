@@ -111,8 +111,17 @@ class ChannelHost(Protocol):
         inbox: InboxRef,
         items: Sequence[Inbound | StatusUpdate],
         origin: str | None = None,
+        delivery: str | None = None,
     ) -> list[Accepted]:
-        """Store a delivery; after the commit, `push` shows it everywhere but `origin`."""
+        """Store a delivery; after the commit, `push` shows it everywhere but `origin`.
+
+        `delivery` is the provider's id of the whole delivery (a Telegram update_id): stored
+        once, in the same transaction; a repeat stores nothing and answers one duplicate
+        Accepted per item (one, when there are no items)."""
+        ...
+
+    async def seen(self, inbox: InboxRef, external_id: str) -> bool:
+        """Whether a message (or delivery) with this provider id was stored already."""
         ...
 
     async def thread(

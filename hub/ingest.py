@@ -59,11 +59,16 @@ class IngestJob:
     batch_key: ClassVar[str] = "ingest"
 
     def __init__(
-        self, directory: Directory, inbox: InboxRef, items: Sequence[Inbound | StatusUpdate]
+        self,
+        directory: Directory,
+        inbox: InboxRef,
+        items: Sequence[Inbound | StatusUpdate],
+        delivery: str | None = None,
     ) -> None:
         self.directory = directory
         self.inbox = inbox
         self.items = tuple(items)
+        self.delivery = delivery  # the provider's id of the whole delivery, e.g. an update_id
 
     def __call__(self, conn: Connection) -> list[Accepted]:
         return accept_many(conn, self.directory, [self])[0]
@@ -104,8 +109,12 @@ def accept_many(
 ) -> list[list[Accepted]]:
     now = utcnow()
     results: list[list[Accepted | None]] = [[None] * len(job.items) for job in jobs]
+    repeated = _repeated_deliveries(conn, jobs, now)
     entries: list[_Entry] = []
     for j, job in enumerate(jobs):
+        if j in repeated:
+            results[j] = [REPEATED] * max(1, len(job.items))
+            continue
         for i, item in enumerate(job.items):
             if isinstance(item, StatusUpdate):
                 results[j][i] = apply_status(conn, directory, job.inbox, item)
@@ -123,6 +132,36 @@ def accept_many(
         for entry in entries:
             results[entry.job][entry.index] = entry.result
     return [[r for r in row if r is not None] for row in results]
+
+
+#: What a delivery that was stored before answers, for each of its items.
+REPEATED = Accepted(message=None, conversation=None, duplicate=True)
+
+
+def _repeated_deliveries(conn: Connection, jobs: Sequence[IngestJob], now: datetime) -> set[int]:
+    """Jobs whose delivery id was stored before (or earlier in this batch); the others'
+    delivery ids are recorded now, in the same transaction as what they carry."""
+    keyed = [(j, job) for j, job in enumerate(jobs) if job.delivery is not None]
+    if not keyed:
+        return set()
+    params = {
+        "inboxes": sorted({job.inbox.id for _, job in keyed}),
+        "ids": sorted({job.delivery or "" for _, job in keyed}),
+    }
+    seen = {(r.inbox_id, r.external_id) for r in conn.execute(_RECEIPTS, params)}
+    repeated, fresh = set(), []
+    for j, job in keyed:
+        key = (job.inbox.id, job.delivery or "")
+        if key in seen:
+            repeated.add(j)
+            continue
+        seen.add(key)
+        fresh.append(
+            {"inbox_id": key[0], "external_id": key[1], "message_id": None, "created_at": now}
+        )
+    if fresh:
+        conn.execute(insert(s.inbound_receipt), fresh)
+    return repeated
 
 
 def _drop_provider_duplicates(conn: Connection, entries: list[_Entry]) -> list[_Entry]:

@@ -138,6 +138,12 @@ class HubService:
         except MediaTooLarge as exc:
             raise InboundRejected("too_large", str(exc)) from exc
 
+    async def seen(self, inbox: InboxRef, external_id: str) -> bool:
+        r = s.inbound_receipt.c
+        query = select(r.id).where(r.inbox_id == inbox.id, r.external_id == external_id)
+        found = await _for_channel(self.store.read(lambda c: c.execute(query).first()))
+        return found is not None
+
     async def read_media(self, media_id: str) -> MediaBytes | None:
         found = await _for_channel(self.media.read(media_id))
         if found is None:
@@ -150,12 +156,13 @@ class HubService:
         inbox: InboxRef,
         items: Sequence[Inbound | StatusUpdate],
         origin: str | None = None,
+        delivery: str | None = None,
     ) -> list[Accepted]:
         """Store a provider delivery atomically; events follow the commit."""
         for item in items:
             if isinstance(item, Inbound):
                 ingest.validate(item, self.limits)
-        job = ingest.IngestJob(self.directory, inbox, items)
+        job = ingest.IngestJob(self.directory, inbox, items, delivery)
         results = await _for_channel(self.store.write(job))
         for result in results:
             if result.duplicate or result.message is None or result.conversation is None:

@@ -8,16 +8,21 @@ anything else makes Telegram deliver the update again, which the hub then dedupl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import logging
+import mimetypes
 import re
-from collections.abc import Coroutine, Mapping
+from collections.abc import AsyncIterator, Coroutine, Mapping
+from dataclasses import replace
+from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
 import orjson
 from aiohttp import web
+from telegram.error import NetworkError, TelegramError
 
-from channels.telegram.client import BotClient
+from channels.telegram.client import BotClient, FileTooLarge, FileUnavailable
 from channels.telegram.commands import COMMANDS
 from channels.telegram.parse import parse_update
 from hub.channel import (
@@ -29,7 +34,7 @@ from hub.channel import (
     HubUnavailable,
     Route,
 )
-from hub.models import InboxRef, Outbound
+from hub.models import Inbound, InboxRef, Outbound
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -53,6 +58,7 @@ class TelegramChannel(Channel):
         super().__init__(host)
         self._clients: dict[int, BotClient] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._alone = KeyedLocks()
 
     async def start(self) -> None:
         for inbox in self.host.inboxes_of(self.kind):
@@ -88,16 +94,52 @@ class TelegramChannel(Channel):
                 await asyncio.sleep(wait)
 
     async def _ingest(self, inbox: InboxRef, data: dict[str, Any]) -> None:
-        """One update, from the webhook or from polling."""
+        """One update, from the webhook or from polling; stored once per update_id."""
         parsed = parse_update(data, allow_groups=bool(inbox.options.get("allow_groups")))
+        delivery = f"update:{parsed.update_id}"
         if parsed.command == "start" and parsed.chat_id is not None:
-            self._spawn(self._greet(inbox, parsed.chat_id))
+            answers = await self.host.accept(inbox, [], delivery=delivery)
+            if not any(a.duplicate for a in answers):
+                self._spawn(self._greet(inbox, parsed.chat_id))
         elif parsed.ignored:
             log.info(
                 "telegram %s: update %s ignored: %s", inbox.key, parsed.update_id, parsed.ignored
             )
         elif parsed.items:  # new messages, and edits of earlier ones
-            await self.host.accept(inbox, parsed.items)
+            if not any(_files(item) for item in parsed.items):
+                await self.host.accept(inbox, parsed.items, delivery=delivery)
+                return
+            # A redelivery that arrives while the first is still fetching waits for it, and
+            # then fetches nothing: each file is downloaded once.
+            async with self._alone.hold((inbox.id, parsed.update_id)):
+                items = parsed.items
+                if not await self.host.seen(inbox, delivery):
+                    items = [await self._with_files(inbox, item) for item in items]
+                await self.host.accept(inbox, items, delivery=delivery)
+
+    async def _with_files(self, inbox: InboxRef, item: Inbound) -> Inbound:
+        kept = [await self._keep(inbox, a) if "file_id" in a else a for a in item.attachments]
+        return replace(item, attachments=tuple(kept))
+
+    async def _keep(self, inbox: InboxRef, found: dict[str, Any]) -> dict[str, Any]:
+        """Fetch a resident's file and keep it in the hub. Too large or refused: the message
+        is stored with the reason; Telegram away: HubUnavailable, so the update comes again."""
+        limit = self.host.max_media_bytes
+        if (found.get("size") or 0) > limit:
+            return {**found, "error": "too_large"}
+        try:
+            data, path = await self.client(inbox).download(found["file_id"], limit)
+        except FileTooLarge:
+            return {**found, "error": "too_large"}
+        except FileUnavailable as exc:
+            log.warning("telegram %s: file %s unavailable: %s", inbox.key, found["file_id"], exc)
+            return {**found, "error": "unavailable"}
+        except (NetworkError, TelegramError) as exc:
+            raise HubUnavailable(f"Telegram did not hand over a file: {exc}") from exc
+        saved = await self.host.save_media(
+            inbox, data, mime_type=_mime_type(found, path), file_name=_file_name(found, path)
+        )
+        return {**found, **saved}
 
     async def stop(self) -> None:
         for task in list(self._tasks):
@@ -114,7 +156,13 @@ class TelegramChannel(Channel):
         return client
 
     async def send(self, inbox: InboxRef, out: Outbound) -> str | None:
-        return await self.client(inbox).send(out)
+        media = None
+        stored = [a["media_id"] for a in out.attachments if a.get("media_id")]
+        if stored:
+            media = await self.host.read_media(stored[0])
+            if media is None:
+                raise ChannelSendError("the attached file is no longer stored", retryable=False)
+        return await self.client(inbox).send(out, media)
 
     async def _greet(self, inbox: InboxRef, chat_id: str) -> None:
         """/start: what the service is and how tracking codes work (no case is opened)."""
@@ -165,6 +213,45 @@ class TelegramChannel(Channel):
         except HubUnavailable as exc:
             return _error(503, "unavailable", str(exc))
         return web.json_response({"ok": True})
+
+
+class KeyedLocks:
+    """One lock per key, kept only while someone holds or awaits it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Any, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: Any) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+def _files(item: Inbound) -> bool:
+    return any("file_id" in a for a in item.attachments)
+
+
+def _mime_type(found: dict[str, Any], path: str | None) -> str | None:
+    if found.get("mime_type"):
+        return str(found["mime_type"])
+    if found["kind"] == "photo":  # Telegram re-encodes every photo as JPEG
+        return "image/jpeg"
+    return mimetypes.guess_type(path or "")[0]
+
+
+def _file_name(found: dict[str, Any], path: str | None) -> str | None:
+    if found.get("file_name"):
+        return str(found["file_name"])
+    return PurePosixPath(path).name if path else None
 
 
 def _check_secret(given: str | None, expected: Any) -> None:

@@ -9,20 +9,33 @@ or dead letter (403 blocked by the user, 400 chat not found).
 from __future__ import annotations
 
 import asyncio
+import mimetypes
 import time
 from typing import Any
 
-from telegram import Bot
+from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from hub.channel import ChannelSendError
-from hub.models import InboxRef, Outbound
+from hub.models import InboxRef, MediaBytes, Outbound
 
 API_BASE = "https://api.telegram.org/bot"
 FILE_BASE = "https://api.telegram.org/file/bot"
 #: The update types Kanal handles (for setWebhook and getUpdates).
 ALLOWED_UPDATES = ["message", "edited_message"]
+#: Telegram's limits for a bot's files: photos up to 10 MB (else sent as a document).
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+PHOTO_MAX = 10 * 1024 * 1024
+CAPTION_MAX = 1024
+
+
+class FileTooLarge(Exception):
+    """A resident's file is over the hub's (or Telegram's 20 MB) limit."""
+
+
+class FileUnavailable(Exception):
+    """Telegram refuses to hand over a file (an expired or unknown file_id)."""
 
 
 class Pacer:
@@ -81,11 +94,36 @@ class BotClient:
         )  # fmt: skip
         return [update.to_dict() for update in found]
 
-    async def send(self, out: Outbound) -> str:
+    async def download(self, file_id: str, limit: int) -> tuple[bytes, str | None]:
+        """A file a resident sent (getFile, then its bytes) and its path on Telegram's side.
+        FileTooLarge past `limit`; FileUnavailable when Telegram will not give it; a
+        NetworkError when it may give it later."""
+        bot = await self.ready()
+        try:
+            found = await bot.get_file(file_id)
+        except BadRequest as exc:  # "file is too big" (over 20 MB) or a stale file_id
+            if "too big" in exc.message.lower():
+                raise FileTooLarge(exc.message) from exc
+            raise FileUnavailable(exc.message) from exc
+        if found.file_size is not None and found.file_size > limit:
+            raise FileTooLarge(f"{found.file_size} bytes")
+        data = bytes(await found.download_as_bytearray())
+        if len(data) > limit:
+            raise FileTooLarge(f"{len(data)} bytes")
+        return data, found.file_path
+
+    async def send(self, out: Outbound, media: MediaBytes | None = None) -> str:
+        """A text, or a photo/document with the text as its caption."""
+        if media is not None and len(out.text) > CAPTION_MAX:
+            raise ChannelSendError(
+                f"caption has {len(out.text)} characters; Telegram allows {CAPTION_MAX} "
+                "with a file",
+                retryable=False,
+            )
         await self.ready()
         await self.pacer.wait(out.recipient)
         try:
-            sent = await self.bot.send_message(chat_id=out.recipient, text=out.text)
+            sent = await self._deliver(out, media)
         except RetryAfter as exc:
             retry = exc.retry_after
             seconds = retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
@@ -99,3 +137,16 @@ class BotClient:
         except (NetworkError, TelegramError) as exc:  # timeouts and 5xx are NetworkErrors
             raise ChannelSendError(f"Telegram: {exc.message}", retryable=True) from exc
         return f"msg:{sent.chat.id}:{sent.message_id}"
+
+    async def _deliver(self, out: Outbound, media: MediaBytes | None) -> Message:
+        chat, caption = out.recipient, out.text or None
+        if media is None:
+            return await self.bot.send_message(chat_id=chat, text=out.text)
+        name = media.file_name or _default_name(media.mime_type)
+        if media.mime_type in PHOTO_TYPES and len(media.data) <= PHOTO_MAX:
+            return await self.bot.send_photo(chat, media.data, caption=caption, filename=name)
+        return await self.bot.send_document(chat, media.data, caption=caption, filename=name)
+
+
+def _default_name(mime_type: str) -> str:
+    return "berkas" + (mimetypes.guess_extension(mime_type) or "")

@@ -29,12 +29,23 @@ class FakeBotApi:
     server: TestServer | None = None
     updates: list[dict[str, Any]] = field(default_factory=list)  # what getUpdates can return
     webhook: dict[str, Any] = field(default_factory=dict)  # the last setWebhook
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # file_id -> path, bytes
+    downloads: list[str] = field(default_factory=list)  # file paths fetched
     _message_id: int = 1000
 
     @property
     def base_url(self) -> str:
         assert self.server is not None
         return str(self.server.make_url("/bot"))
+
+    @property
+    def file_base_url(self) -> str:
+        assert self.server is not None
+        return str(self.server.make_url("/file/bot"))
+
+    def add_file(self, file_id: str, data: bytes, file_path: str) -> None:
+        """A file residents' messages can name: getFile finds it, the file URL serves it."""
+        self.files[file_id] = (file_path, data)
 
     def fail_next(
         self, status: int, description: str, method: str = "sendMessage", **parameters: Any
@@ -48,6 +59,7 @@ class FakeBotApi:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server()
 
@@ -72,7 +84,12 @@ class FakeBotApi:
             return web.json_response(
                 {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
             )
-        return web.json_response({"ok": True, "result": handler(params)})
+        try:
+            result = handler(params)
+        except BotApiError as exc:
+            body = {"ok": False, "error_code": exc.status, "description": exc.description}
+            return web.json_response(body, status=exc.status)
+        return web.json_response({"ok": True, "result": result})
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Updates from offset on, like Telegram; a short long-poll when there are none."""
@@ -83,6 +100,40 @@ class FakeBotApi:
                 return found[:100]
             await asyncio.sleep(0.02)
         return []
+
+    async def _download(self, request: web.Request) -> web.Response:
+        path = request.match_info["path"]
+        for file_path, data in self.files.values():
+            if file_path == path:
+                self.downloads.append(path)
+                return web.Response(body=data)
+        return web.Response(status=404)
+
+    def _getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params["file_id"])
+        if file_id not in self.files:
+            raise BotApiError(400, "Bad Request: invalid file_id")
+        file_path, data = self.files[file_id]
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u-{file_id}",
+            "file_size": len(data),
+            "file_path": file_path,
+        }
+
+    def _sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        sent = self._sendMessage(params)
+        sent.pop("text")
+        sent["caption"] = params.get("caption", "")
+        sent["photo"] = [{"file_id": "p1", "file_unique_id": "up1", "width": 1, "height": 1}]
+        return sent
+
+    def _sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        sent = self._sendMessage(params)
+        sent.pop("text")
+        sent["caption"] = params.get("caption", "")
+        sent["document"] = {"file_id": "d1", "file_unique_id": "ud1"}
+        return sent
 
     def _deleteWebhook(self, params: dict[str, Any]) -> bool:
         self.webhook = {}
@@ -122,6 +173,22 @@ class FakeBotApi:
         }
 
 
+class BotApiError(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file the hub uploaded (multipart), as the fake received it."""
+
+    filename: str | None
+    content_type: str
+    data: bytes
+
+
 async def _params(request: web.Request) -> dict[str, Any]:
     if request.content_type == "application/json":
         data = await request.json()
@@ -134,4 +201,6 @@ async def _params(request: web.Request) -> dict[str, Any]:
                 params[key] = json.loads(value)
             except ValueError:
                 params[key] = value
+        else:  # a FileField: keep what arrived
+            params[key] = Upload(value.filename, value.content_type, value.file.read())
     return params
