@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Protocol
 
 from aiohttp import web
 
-from hub.models import Inbound, InboxRef, MediaBytes, Outbound, StatusUpdate
+from hub.models import Inbound, InboxRef, MediaBytes, Outbound, Reaction, StatusUpdate
 
 
 class ChannelError(Exception):
@@ -109,7 +109,7 @@ class ChannelHost(Protocol):
     async def accept(
         self,
         inbox: InboxRef,
-        items: Sequence[Inbound | StatusUpdate],
+        items: Sequence[Inbound | StatusUpdate | Reaction],
         origin: str | None = None,
         delivery: str | None = None,
     ) -> list[Accepted]:

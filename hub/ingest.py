@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from hub import media
+from hub import media, updates
 from hub.channel import Accepted, InboundRejected
 from hub.directory import Directory
 from hub.models import (
@@ -24,9 +24,9 @@ from hub.models import (
     Direction,
     Inbound,
     InboxRef,
+    Reaction,
     SenderType,
     StatusUpdate,
-    advances,
     utcnow,
 )
 from hub.store import schema as s
@@ -62,7 +62,7 @@ class IngestJob:
         self,
         directory: Directory,
         inbox: InboxRef,
-        items: Sequence[Inbound | StatusUpdate],
+        items: Sequence[Inbound | StatusUpdate | Reaction],
         delivery: str | None = None,
     ) -> None:
         self.directory = directory
@@ -117,8 +117,10 @@ def accept_many(
             continue
         for i, item in enumerate(job.items):
             if isinstance(item, StatusUpdate):
-                results[j][i] = apply_status(conn, directory, job.inbox, item)
-            elif item.edit and (edited := apply_edit(conn, directory, job.inbox, item)):
+                results[j][i] = updates.apply_status(conn, directory, job.inbox, item)
+            elif isinstance(item, Reaction):
+                results[j][i] = updates.apply_reaction(conn, directory, job.inbox, item)
+            elif item.edit and (edited := updates.apply_edit(conn, directory, job.inbox, item)):
                 results[j][i] = edited
             else:  # new, or an edit of a message we never had: stored as it is now
                 entries.append(_Entry(j, i, job.inbox, replace(item, edit=False)))
@@ -334,6 +336,7 @@ def _store_messages(
         rows.append(_message_row(entry, conv["last_seq"], now))
     if not rows:
         return
+    _link_quotes(conn, entries, rows)
     # RETURNING order is not guaranteed for a multi-row INSERT: map back by (conversation, seq).
     by_seq = {(r.conversation_id, r.seq): r.id for r in conn.execute(_INSERT_MESSAGE, rows)}
     ids = [by_seq[(row["conversation_id"], row["seq"])] for row in rows]
@@ -366,6 +369,17 @@ def _store_messages(
         seen.add(conv["id"])
 
 
+def _link_quotes(conn: Connection, entries: list[_Entry], rows: list[dict[str, Any]]) -> None:
+    """A reply that quotes a stored message points at it."""
+    for inbox_id in {e.inbox.id for e in entries if e.item.reply_to}:
+        quoting = [(e, r) for e, r in zip(entries, rows, strict=True) if e.inbox.id == inbox_id]
+        inbox = quoting[0][0].inbox
+        wanted = {e.item.reply_to for e, _ in quoting if e.item.reply_to}
+        found = updates.quoted_ids(conn, inbox, wanted)
+        for entry, row in quoting:
+            row["reply_to_id"] = found.get(entry.item.reply_to or "")
+
+
 def _message_row(entry: _Entry, seq: int, now: datetime) -> dict[str, Any]:
     item = entry.item
     return {
@@ -383,6 +397,7 @@ def _message_row(entry: _Entry, seq: int, now: datetime) -> dict[str, Any]:
         "delivery_status": Delivery.DELIVERED,
         "error": None,
         "created_at": now,
+        "reply_to_id": None,
     }
 
 
@@ -418,65 +433,6 @@ def _resolve_duplicates(conn: Connection, directory: Directory, entries: list[_E
             entry.result = replace(original, duplicate=True, new_conversation=False)
         elif entry.stored_id is not None:
             entry.result = stored.get(entry.stored_id, gone)
-
-
-def apply_edit(
-    conn: Connection, directory: Directory, inbox: InboxRef, item: Inbound
-) -> Accepted | None:
-    """New content for a stored message (the resident edited it): same message, same seq,
-    marked edited. None when the original was never stored."""
-    assert item.external_id is not None, "an edit names the message it edits"
-    found = conn.execute(_RECEIPTS, {"inboxes": [inbox.id], "ids": [item.external_id]}).first()
-    if found is None or not found.message_id:
-        return None
-    now = utcnow()
-    conn.execute(
-        update(s.message)
-        .where(s.message.c.id == found.message_id)
-        .values(
-            text=item.text,
-            kind=item.kind,
-            attachments=list(item.attachments) or None,
-            edited_at=now,
-        )
-    )
-    row = conn.execute(select(s.message).where(s.message.c.id == found.message_id)).one()
-    media.link(conn, row.conversation_id, item.attachments)
-    conv = conversation_with_contact(conn, row.conversation_id)
-    return Accepted(
-        message=message_view(row),
-        conversation=conversation_view(conv, directory),
-        recipient=conv.reply_to,
-    )
-
-
-def apply_status(
-    conn: Connection, directory: Directory, inbox: InboxRef, item: StatusUpdate
-) -> Accepted:
-    """A delivery receipt moves an outbound message's status forward, never back."""
-    row = conn.execute(
-        select(s.message)
-        .join(s.conversation, s.conversation.c.id == s.message.c.conversation_id)
-        .where(
-            s.message.c.external_id == item.external_id,
-            s.conversation.c.inbox_id == inbox.id,
-            s.message.c.direction == Direction.OUT,
-        )
-    ).first()
-    if row is None or not advances(row.delivery_status, item.status):
-        return Accepted(message=None, conversation=None, duplicate=True)
-    conn.execute(
-        update(s.message)
-        .where(s.message.c.id == row.id)
-        .values(delivery_status=item.status, error=item.error)
-    )
-    updated = {**row._mapping, "delivery_status": str(item.status), "error": item.error}
-    conv = conversation_with_contact(conn, row.conversation_id)
-    return Accepted(
-        message=message_view(updated),
-        conversation=conversation_view(conv, directory),
-        recipient=conv.reply_to,
-    )
 
 
 # Statements built once: building and hashing a SQLAlchemy statement costs more than

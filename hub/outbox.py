@@ -20,9 +20,10 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select, update
 
+from hub import updates
 from hub.channel import ChannelSendError
 from hub.events import MessageCreated
-from hub.models import Delivery, Kind, Outbound, utcnow
+from hub.models import Delivery, Kind, Outbound, advances, utcnow
 from hub.service import HubService
 from hub.store import schema as s
 from hub.store.queries import conversation_with_contact
@@ -123,6 +124,9 @@ def record(
     changes: dict[str, Any] = {"delivery_status": delivery, "error": error}
     if provider_id is not None:
         changes["external_id"] = provider_id
+        early = updates.early_status(conn, claim.inbox_id, provider_id)
+        if early is not None and advances(delivery, early.status):
+            changes.update(delivery_status=early.status, error=early.error)
     conn.execute(
         update(s.message)
         .where(

@@ -21,7 +21,7 @@ from hub.channel import Accepted, Channel, HubUnavailable, InboundRejected, Thre
 from hub.directory import Directory, load_directory
 from hub.events import ConversationChanged, Event, EventBus, MessageCreated, Typing
 from hub.media import MediaFile, MediaStore, MediaTooLarge
-from hub.models import Inbound, InboxRef, MediaBytes, Status, StatusUpdate, utcnow
+from hub.models import Inbound, InboxRef, MediaBytes, Reaction, Status, StatusUpdate, utcnow
 from hub.store import queries
 from hub.store import schema as s
 from hub.store.db import StorageUnavailable, Store
@@ -154,7 +154,7 @@ class HubService:
     async def accept(
         self,
         inbox: InboxRef,
-        items: Sequence[Inbound | StatusUpdate],
+        items: Sequence[Inbound | StatusUpdate | Reaction],
         origin: str | None = None,
         delivery: str | None = None,
     ) -> list[Accepted]:

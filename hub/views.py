@@ -26,6 +26,8 @@ def message_view(row: Any, sender_name: str | None = None) -> dict[str, Any]:
         "error": m["error"],
         "created_at": iso(m["created_at"]),
         "edited_at": iso(m.get("edited_at")),
+        "reply_to_id": m.get("reply_to_id"),
+        "reactions": m.get("reactions") or {},
     }
 
 

@@ -238,6 +238,9 @@ message = Table(
     Column("error", String(500), nullable=True),
     _created(),
     Column("edited_at", UtcDateTime, nullable=True),
+    # The message this one quotes (a WhatsApp reply), and residents' emoji on it.
+    Column("reply_to_id", ForeignKey("message.id", ondelete="SET NULL"), nullable=True),
+    Column("reactions", JSON, nullable=True),
     UniqueConstraint("conversation_id", "seq"),
     # client_id first: ingest looks duplicates up by client_id alone (a short IN list that
     # uses this index), not by (conversation, client_id) pairs, which SQLite would scan.
@@ -313,4 +316,16 @@ media = Table(
     Column("conversation_id", ForeignKey("conversation.id", ondelete="CASCADE"), nullable=True),
     _created(),
     Index("ix_media_conversation", "conversation_id"),
+)
+
+early_status = Table(
+    "early_status",
+    metadata,
+    # A provider's receipt that arrived before the send that it is about was recorded;
+    # applied when the relay records that send's provider id.
+    Column("inbox_id", ForeignKey("inbox.id", ondelete="CASCADE"), primary_key=True),
+    Column("external_id", String(200), primary_key=True),
+    Column("status", String(10), nullable=False),
+    Column("error", String(500), nullable=True),
+    _created(),
 )
