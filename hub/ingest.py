@@ -40,6 +40,10 @@ class Limits:
     max_length: int = 4000
 
 
+#: What a provider channel's message may be: the stored text has room for any of theirs.
+PROVIDER_LIMITS = Limits(max_length=65536)
+
+
 def validate(item: Inbound, limits: Limits) -> None:
     if len(item.text) > limits.max_length:
         raise InboundRejected(

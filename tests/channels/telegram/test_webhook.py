@@ -170,3 +170,13 @@ async def test_an_edit_of_a_message_never_seen_is_stored_as_it_is_now(hub: Any) 
         lambda c: c.execute(select(s.message).where(s.message.c.direction == "in")).one()
     )
     assert row.text == "versi terbaru"
+
+
+async def test_a_text_as_long_as_telegram_allows_is_stored_whole(hub: Any) -> None:
+    update = json.loads(fixture("message__text"))
+    update["message"]["text"] = "panjang " * 512  # 4096 characters: Telegram's maximum
+    assert (await post(hub, json.dumps(update).encode())).status == 200
+    text = await hub.store.read(
+        lambda c: c.execute(select(s.message.c.text).where(s.message.c.direction == "in")).scalar()
+    )
+    assert text == update["message"]["text"]
