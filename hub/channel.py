@@ -7,6 +7,8 @@ inbox of its kind.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
@@ -142,6 +144,43 @@ class ChannelHost(Protocol):
     def socketio(self) -> Any: ...
 
 
+class Pacer:
+    """Spaces sends under a provider's limits: at most `rate` a second overall and, per
+    recipient, a bucket of `burst` sends that refills one every `gap` seconds."""
+
+    def __init__(self, rate: float, gap: float, burst: int = 1) -> None:
+        self.interval = 1.0 / rate
+        self.gap = gap
+        self.burst = float(burst)
+        self._next = 0.0
+        self._buckets: dict[str, tuple[float, float]] = {}  # recipient -> (tokens, at)
+        self._lock = asyncio.Lock()
+
+    async def wait(self, recipient: str) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            tokens = self._tokens(recipient, now)
+            ready = now if tokens >= 1 else now + (1 - tokens) * self.gap
+            at = max(ready, self._next)
+            self._buckets[recipient] = (self._tokens(recipient, at) - 1, at)
+            self._next = at + self.interval
+            if len(self._buckets) > 10_000:
+                self._forget_full(now)
+        if at > now:
+            await asyncio.sleep(at - now)
+
+    def _tokens(self, recipient: str, at: float) -> float:
+        tokens, since = self._buckets.get(recipient, (self.burst, at))
+        if self.gap <= 0:
+            return self.burst
+        return min(self.burst, tokens + (at - since) / self.gap)
+
+    def _forget_full(self, now: float) -> None:
+        full = [r for r in self._buckets if self._tokens(r, now) >= self.burst]
+        for recipient in full:
+            del self._buckets[recipient]
+
+
 Route = tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]
 #: An operator's command about one inbox (`kanal <kind> <name> KEY`): (inbox, public_url) -> output.
 Command = Callable[[InboxRef, str], Awaitable[str]]
@@ -155,6 +194,9 @@ class Channel:
     live: ClassVar[bool] = False
     #: Commands the `kanal` CLI offers for this channel's inboxes, by name.
     commands: ClassVar[Mapping[str, Command]] = {}
+    #: Seconds after a resident's last message during which free-form replies may be sent
+    #: (WhatsApp: 24 hours); later only the inbox's approved `templates`. None: always.
+    reply_window: ClassVar[float | None] = None
 
     def __init__(self, host: ChannelHost) -> None:
         self.host = host

@@ -8,16 +8,14 @@ or dead letter (403 blocked by the user, 400 chat not found).
 
 from __future__ import annotations
 
-import asyncio
 import mimetypes
-import time
 from typing import Any
 
 from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from hub.channel import ChannelSendError
+from hub.channel import ChannelSendError, Pacer
 from hub.models import InboxRef, MediaBytes, Outbound
 
 API_BASE = "https://api.telegram.org/bot"
@@ -38,26 +36,6 @@ class FileUnavailable(Exception):
     """Telegram refuses to hand over a file (an expired or unknown file_id)."""
 
 
-class Pacer:
-    """At most `per_bot` sends a second overall and one per `chat_gap` seconds per chat."""
-
-    def __init__(self, per_bot: float = 30.0, chat_gap: float = 1.0) -> None:
-        self.interval = 1.0 / per_bot
-        self.chat_gap = chat_gap
-        self._next_bot = 0.0
-        self._next_chat: dict[str, float] = {}
-        self._lock = asyncio.Lock()
-
-    async def wait(self, chat: str) -> None:
-        async with self._lock:
-            now = time.monotonic()
-            at = max(now, self._next_bot, self._next_chat.get(chat, 0.0))
-            self._next_bot = at + self.interval
-            self._next_chat[chat] = at + self.chat_gap
-        if at > now:
-            await asyncio.sleep(at - now)
-
-
 class BotClient:
     """One inbox's bot: its Bot API client and its pacer."""
 
@@ -70,8 +48,8 @@ class BotClient:
             request=HTTPXRequest(connection_pool_size=32, read_timeout=15.0),
         )
         self.pacer = Pacer(
-            per_bot=float(options.get("max_per_second", 30)),
-            chat_gap=float(options.get("chat_gap_seconds", 1.0)),
+            rate=float(options.get("max_per_second", 30)),
+            gap=float(options.get("chat_gap_seconds", 1.0)),
         )
         self._ready = False
 
