@@ -7,6 +7,7 @@ the commit. Visibility is checked inside the job, against the row it changes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -63,6 +64,8 @@ def reply(
     client_id: str | None,
     live: bool,
     media_ids: tuple[str, ...] = (),
+    window: float | None = None,
+    template: dict[str, Any] | None = None,
 ) -> Reply:
     conv = visible_conversation(conn, principal, conv_id)
     if client_id is not None:
@@ -76,9 +79,11 @@ def reply(
             return Reply(view, conversation_view(conv, directory), True, False, conv.reply_to)
     if conv.status == Status.CLOSED:
         raise CaseError("closed", "this case is closed")
-    attachments = _uploaded(conn, conv_id, media_ids)
-    kind = Kind.NOTE if private else _kind_of(attachments)
     now = utcnow()
+    if not private and template is None and window is not None:
+        _check_window(conv, window, now)
+    attachments = [template] if template else _uploaded(conn, conv_id, media_ids)
+    kind = Kind.NOTE if private else _kind_of(attachments)
     shown = preview(text or _describe(attachments))
     row = advance(
         conn, conv_id, now, conv.last_message_preview if private else shown, inbound=False
@@ -123,15 +128,26 @@ def _uploaded(conn: Connection, conv_id: int, media_ids: tuple[str, ...]) -> lis
     return [found[m] for m in media_ids]
 
 
+def _check_window(conv: Any, window: float, now: datetime) -> None:
+    last = conv.last_inbound_at
+    if last is None or now - last > timedelta(seconds=window):
+        hours = window / 3600
+        raise CaseError(
+            "window_closed",
+            f"the resident last wrote more than {hours:g} hours ago: the channel allows only "
+            "an approved template until they write again",
+        )
+
+
 def _kind_of(attachments: list[dict[str, Any]]) -> Kind:
-    if not attachments:
+    if not attachments or "media_id" not in attachments[0]:
         return Kind.TEXT
     return Kind.IMAGE if attachments[0]["mime_type"].startswith("image/") else Kind.FILE
 
 
 def _describe(attachments: list[dict[str, Any]]) -> str:
     """A preview for a message without text."""
-    if not attachments:
+    if not attachments or "media_id" not in attachments[0]:
         return ""
     first = attachments[0]
     return (

@@ -6,6 +6,7 @@ joining them into every query.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,8 @@ class Directory:
     organization_name: str = ""
     opds: dict[int, Opd] = field(default_factory=dict)
     inboxes: dict[int, InboxRef] = field(default_factory=dict)
+    #: Seconds of free-form replies after a resident's message, by channel kind (WhatsApp).
+    reply_windows: dict[str, float] = field(default_factory=dict)
     _by_key: dict[str, InboxRef] = field(default_factory=dict, repr=False)
 
     def opd_by_slug(self, slug: str) -> Opd | None:
@@ -45,7 +48,12 @@ class Directory:
 
     def inbox_view(self, inbox_id: int) -> dict[str, Any]:
         inbox = self.inboxes[inbox_id]
-        return {"key": inbox.key, "kind": inbox.kind, "name": inbox.name}
+        view: dict[str, Any] = {"key": inbox.key, "kind": inbox.kind, "name": inbox.name}
+        window = self.reply_windows.get(inbox.kind)
+        if window is not None:
+            view["reply_window_seconds"] = window
+            view["templates"] = [template_view(t) for t in templates_of(inbox)]
+        return view
 
     def opd_view(self, opd_id: int) -> dict[str, Any]:
         opd = self.opds.get(opd_id)
@@ -105,3 +113,28 @@ def ensure_opd(conn: Connection, org_id: int, slug: str, name: str) -> int:
         conn,
         insert(s.opd).values(organization_id=org_id, slug=slug, name=name, created_at=utcnow()),
     )
+
+
+PLACEHOLDER = re.compile(r"\{\{(\d+)\}\}")
+
+
+def templates_of(inbox: InboxRef) -> list[dict[str, Any]]:
+    """The approved message templates configured on an inbox ([[inboxes.templates]])."""
+    found = inbox.options.get("templates") or []
+    return [t for t in found if isinstance(t, dict)]
+
+
+def template_view(template: dict[str, Any]) -> dict[str, Any]:
+    body = str(template.get("body", ""))
+    return {
+        "name": template.get("name"),
+        "language": template.get("language"),
+        "body": body,
+        "parameters": max((int(n) for n in PLACEHOLDER.findall(body)), default=0),
+    }
+
+
+def render_template(template: dict[str, Any], parameters: list[str]) -> str:
+    """The text the resident will read: the body with {{1}}, {{2}}... filled in."""
+    body = str(template.get("body", ""))
+    return PLACEHOLDER.sub(lambda m: parameters[int(m.group(1)) - 1], body)

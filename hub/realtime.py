@@ -20,7 +20,7 @@ from hub.auth import SESSION_COOKIE, Auth, Principal
 from hub.cases import CaseError
 from hub.events import ConversationChanged, EventBus, MessageCreated, Typing
 from hub.models import Status
-from hub.service import PAGE_MAX, HubService
+from hub.service import PAGE_MAX, HubService, TemplateChoice
 from hub.store.db import StorageUnavailable
 from hub.views import public_conversation_view
 
@@ -188,6 +188,7 @@ class AgentNamespace(socketio.AsyncNamespace):
             private=private,
             client_id=client_id_of(data),
             media_ids=[media_id] if media_id else [],
+            template=TemplateChoice.read(data.get("template")),
         )
         return {"ok": True, "message": result.message}
 

@@ -10,6 +10,7 @@ import base64
 import binascii
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -18,7 +19,13 @@ from sqlalchemy import Connection, insert, select, update
 from hub import cases, ingest
 from hub.auth import Principal, VisitorTokens
 from hub.channel import Accepted, Channel, HubUnavailable, InboundRejected, Thread
-from hub.directory import Directory, load_directory
+from hub.directory import (
+    Directory,
+    load_directory,
+    render_template,
+    template_view,
+    templates_of,
+)
 from hub.events import ConversationChanged, Event, EventBus, MessageCreated, Typing
 from hub.media import MediaFile, MediaStore, MediaTooLarge
 from hub.models import Inbound, InboxRef, MediaBytes, Reaction, Status, StatusUpdate, utcnow
@@ -62,6 +69,11 @@ class HubService:
     # -- lifecycle ---------------------------------------------------------------------
     async def start(self) -> None:
         self.directory = await self.store.read(load_directory)
+        self.directory.reply_windows = {
+            kind: channel.reply_window
+            for kind, channel in self.channels.items()
+            if channel.reply_window is not None
+        }
         self._dispatcher = asyncio.create_task(self._dispatch(), name="kanal-events")
 
     async def stop(self) -> None:
@@ -269,8 +281,9 @@ class HubService:
         private: bool = False,
         client_id: str | None = None,
         media_ids: Sequence[str] = (),
+        template: TemplateChoice | None = None,
     ) -> cases.Reply:
-        if not text.strip() and not media_ids:
+        if template is None and not text.strip() and not media_ids:
             raise cases.CaseError("empty", "message is empty")
         if len(media_ids) > 1:
             raise cases.CaseError("too_many_files", "one photo or document per message")
@@ -282,17 +295,22 @@ class HubService:
 
         def job(conn: Connection) -> cases.Reply:
             conv = cases.visible_conversation(conn, principal, conv_id)
-            live = self.is_live(conv.inbox_id)
+            inbox = directory.inboxes[conv.inbox_id]
+            body, picked = text, None
+            if template is not None:
+                body, picked = _template(inbox, template)
             return cases.reply(
                 conn,
                 directory,
                 principal,
                 conv_id,
-                text=text,
-                private=private,
+                text=body,
+                private=private and picked is None,
                 client_id=client_id,
-                live=live,
+                live=self.is_live(conv.inbox_id),
                 media_ids=tuple(media_ids),
+                window=directory.reply_windows.get(inbox.kind),
+                template=picked,
             )
 
         result = await self.store.write(job)
@@ -407,6 +425,54 @@ class HubService:
 
         rows = await self.store.read(job)
         return [message_view(r) for r in rows[:limit]], len(rows) > limit
+
+
+@dataclass(frozen=True)
+class TemplateChoice:
+    """An agent's pick of one of the inbox's approved templates, with its parameters."""
+
+    name: str
+    parameters: list[str]
+    language: str | None = None
+
+    @classmethod
+    def read(cls, value: object) -> TemplateChoice | None:
+        """`{"name": ..., "language"?: ..., "parameters"?: [str]}` as the API and socket take it."""
+        if value is None:
+            return None
+        if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+            raise cases.CaseError("bad_template", "template must be an object with a name")
+        parameters = value.get("parameters", [])
+        language = value.get("language")
+        if not isinstance(parameters, list) or not all(isinstance(p, str) for p in parameters):
+            raise cases.CaseError("bad_template", "template parameters must be strings")
+        if language is not None and not isinstance(language, str):
+            raise cases.CaseError("bad_template", "template language must be a string")
+        return cls(value["name"], parameters, language)
+
+
+def _template(inbox: InboxRef, choice: TemplateChoice) -> tuple[str, dict[str, Any]]:
+    """The text the resident will read and the attachment that tells the channel what to
+    send, for one of the inbox's approved templates."""
+    for template in templates_of(inbox):
+        if template.get("name") != choice.name:
+            continue
+        if choice.language not in (None, template.get("language")):
+            continue
+        needed = template_view(template)["parameters"]
+        if len(choice.parameters) != needed:
+            raise cases.CaseError(
+                "bad_template", f"template {choice.name} takes {needed} parameter(s)"
+            )
+        picked = {
+            "source": "template",
+            "kind": "template",
+            "name": template["name"],
+            "language": template.get("language"),
+            "parameters": list(choice.parameters),
+        }
+        return render_template(template, choice.parameters), picked
+    raise cases.CaseError("bad_template", f"this inbox has no template {choice.name!r}")
 
 
 async def _for_channel(call: Awaitable[T]) -> T:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from hub.directory import Directory
@@ -53,7 +54,19 @@ def conversation_view(
         "created_at": iso(c["created_at"]),
         "first_response_at": iso(c["first_response_at"]),
         "resolved_at": iso(c["resolved_at"]),
+        "last_inbound_at": iso(c.get("last_inbound_at")),
+        "reply_window_closes_at": iso(window_closes(c, directory)),
     }
+
+
+def window_closes(c: Any, directory: Directory) -> datetime | None:
+    """When free-form replies stop being allowed (a windowed channel), else None."""
+    inbox = directory.inboxes.get(c["inbox_id"])
+    window = directory.reply_windows.get(inbox.kind) if inbox is not None else None
+    last = c.get("last_inbound_at")
+    if window is None or last is None:
+        return None
+    return last + timedelta(seconds=window)
 
 
 def public_conversation_view(row: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from hub.api.deps import int_query, json_body, path_id, require_agent, text_fiel
 from hub.api.errors import api_error
 from hub.keys import SERVICE
 from hub.models import Status
-from hub.service import PAGE_MAX
+from hub.service import PAGE_MAX, TemplateChoice
 
 STATUSES = {str(s) for s in Status}
 
@@ -63,6 +63,7 @@ async def post_message(request: web.Request) -> web.Response:
         private=private,
         client_id=client_id,
         media_ids=media_ids(data.get("attachments")),
+        template=TemplateChoice.read(data.get("template")),
     )
     return web.json_response({"message": result.message}, status=200 if result.duplicate else 201)
 

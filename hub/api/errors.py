@@ -15,7 +15,13 @@ from hub.store.db import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
-CASE_STATUS = {"not_found": 404, "closed": 409, "conflict": 409, "bad_transition": 409}
+CASE_STATUS = {
+    "not_found": 404,
+    "closed": 409,
+    "conflict": 409,
+    "bad_transition": 409,
+    "window_closed": 409,
+}
 
 
 def api_error(status: int, code: str, message: str) -> web.HTTPException:

@@ -73,6 +73,12 @@ SCHEMAS: dict[str, Any] = {
             "error": {"type": ["string", "null"]},
             "created_at": {"type": "string", "format": "date-time"},
             "edited_at": NULLABLE_TIME,
+            "reply_to_id": {"type": ["integer", "null"], "description": "the message quoted"},
+            "reactions": {
+                "type": "object",
+                "description": "residents' emoji on this message, by resident",
+                "additionalProperties": {"type": "string"},
+            },
         },
     },
     "Attachment": {
@@ -108,6 +114,11 @@ SCHEMAS: dict[str, Any] = {
             "created_at": {"type": "string", "format": "date-time"},
             "first_response_at": NULLABLE_TIME,
             "resolved_at": NULLABLE_TIME,
+            "last_inbound_at": NULLABLE_TIME,
+            "reply_window_closes_at": {
+                **NULLABLE_TIME,
+                "description": "on a windowed channel (WhatsApp): after this only templates",
+            },
         },
     },
 }
@@ -190,6 +201,17 @@ PATHS: dict[str, Any] = {
                         "text": {"type": "string", "description": "may be empty with a file"},
                         "private": {"type": "boolean", "default": False},
                         "client_id": {"type": "string", "maxLength": 64},
+                        "template": {
+                            "type": "object",
+                            "description": "one of the inbox's approved templates (WhatsApp, "
+                            "outside the 24-hour window); the text is rendered from its body",
+                            "required": ["name"],
+                            "properties": {
+                                "name": {"type": "string"},
+                                "language": {"type": "string"},
+                                "parameters": {"type": "array", "items": {"type": "string"}},
+                            },
+                        },
                         "attachments": {
                             "type": "array",
                             "maxItems": 1,
