@@ -8,8 +8,9 @@ inbox of its kind.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -144,6 +145,21 @@ class ChannelHost(Protocol):
     def socketio(self) -> Any: ...
 
 
+class BodyTooLarge(ChannelError):
+    status = 413
+
+
+async def read_limited(stream: Any, limit: int) -> bytes:
+    """All of a request's or response's body (aiohttp's StreamReader), or BodyTooLarge as soon
+    as it passes `limit` bytes. (`read(n)` alone may stop short of the body's end.)"""
+    data = bytearray()
+    async for chunk in stream.iter_chunked(64 * 1024):
+        data += chunk
+        if len(data) > limit:
+            raise BodyTooLarge(f"body over {limit} bytes")
+    return bytes(data)
+
+
 class Pacer:
     """Spaces sends under a provider's limits: at most `rate` a second overall and, per
     recipient, a bucket of `burst` sends that refills one every `gap` seconds."""
@@ -179,6 +195,27 @@ class Pacer:
         full = [r for r in self._buckets if self._tokens(r, now) >= self.burst]
         for recipient in full:
             del self._buckets[recipient]
+
+
+class KeyedLocks:
+    """One lock per key, kept only while someone holds or awaits it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Any, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: Any) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
 
 
 Route = tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]

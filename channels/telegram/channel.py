@@ -8,12 +8,11 @@ anything else makes Telegram deliver the update again, which the hub then dedupl
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import logging
 import mimetypes
 import re
-from collections.abc import AsyncIterator, Coroutine, Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
@@ -26,13 +25,16 @@ from channels.telegram.client import BotClient, FileTooLarge, FileUnavailable
 from channels.telegram.commands import COMMANDS
 from channels.telegram.parse import parse_update
 from hub.channel import (
+    BodyTooLarge,
     Channel,
     ChannelAuthError,
     ChannelHost,
     ChannelSendError,
     Command,
     HubUnavailable,
+    KeyedLocks,
     Route,
+    read_limited,
 )
 from hub.models import Inbound, InboxRef, Outbound
 
@@ -203,9 +205,10 @@ class TelegramChannel(Channel):
         except ChannelAuthError as exc:
             log.warning("telegram %s: refused a delivery: %s", inbox.key, exc)
             return _error(401, "unauthorized", str(exc))
-        body = await request.content.read(MAX_BODY + 1)
-        if len(body) > MAX_BODY:
-            return _error(413, "too_large", f"body over {MAX_BODY} bytes")
+        try:
+            body = await read_limited(request.content, MAX_BODY)
+        except BodyTooLarge as exc:
+            return _error(413, "too_large", str(exc))
         try:
             await self._ingest(inbox, orjson.loads(body))
         except (orjson.JSONDecodeError, ValueError) as exc:
@@ -213,27 +216,6 @@ class TelegramChannel(Channel):
         except HubUnavailable as exc:
             return _error(503, "unavailable", str(exc))
         return web.json_response({"ok": True})
-
-
-class KeyedLocks:
-    """One lock per key, kept only while someone holds or awaits it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[Any, tuple[asyncio.Lock, int]] = {}
-
-    @contextlib.asynccontextmanager
-    async def hold(self, key: Any) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
 
 
 def _files(item: Inbound) -> bool:

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from hub.api.errors import api_error
 from hub.auth import SESSION_COOKIE, Principal
+from hub.channel import BodyTooLarge, read_limited
 from hub.keys import AUTH
 
 MAX_JSON = 64 * 1024
@@ -38,9 +39,10 @@ def check_origin(request: web.Request) -> None:
 async def json_body(request: web.Request) -> dict[str, Any]:
     if request.content_length is not None and request.content_length > MAX_JSON:
         raise api_error(413, "too_large", f"body over {MAX_JSON} bytes")
-    raw = await request.content.read(MAX_JSON + 1)
-    if len(raw) > MAX_JSON:
-        raise api_error(413, "too_large", f"body over {MAX_JSON} bytes")
+    try:
+        raw = await read_limited(request.content, MAX_JSON)
+    except BodyTooLarge:
+        raise api_error(413, "too_large", f"body over {MAX_JSON} bytes") from None
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from hub.app import RELAY, create_app
 from hub.ingest import IngestJob
 from hub.keys import AUTH
-from hub.models import Inbound, Sender
+from hub.models import Delivery, Inbound, Sender, StatusUpdate
 from hub.outbox import RetryPolicy
 from hub.store import schema as s
 from tests.conftest import RunningHub, make_settings
@@ -183,3 +183,20 @@ def test_backoff_grows_is_capped_and_honours_retry_after() -> None:
     assert 8 <= policy.delay(4) <= 16
     assert 30 <= policy.delay(20) <= 60
     assert policy.delay(1, retry_after=17) >= 17
+
+
+async def test_a_receipt_that_comes_before_its_send_is_recorded_is_kept_for_it(hub: Any) -> None:
+    conv_id = await open_case(hub)
+    agent = await _principal(hub)
+    inbox = hub.service.directory.inbox_by_key("kota-api")
+    # The provider reports "read" for a message the relay has not recorded as sent yet.
+    await hub.service.accept(inbox, [StatusUpdate("prov-early", Delivery.READ)])
+    hub.fake.fail_next("prov-early")
+    sent = await reply(hub, agent, conv_id, "Sudah kami catat")
+
+    async def read() -> bool:
+        return (await message_row(hub, sent["id"])).delivery_status == "read"
+
+    await until(read)
+    left = await hub.store.read(lambda c: c.execute(select(s.early_status)).all())
+    assert left == []

@@ -1,0 +1,264 @@
+"""The WhatsApp channel: Meta's signed webhooks into the hub, replies out through the Graph API.
+
+The signature (HMAC-SHA256 of the raw body with the app secret) is checked before
+anything is parsed; the whole delivery — every entry, change, message, status and
+reaction — is stored in one transaction, and only then does Meta get its 200. Residents'
+files are fetched while their links are fresh (five minutes) and kept by the hub.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any, ClassVar
+
+import aiohttp
+import orjson
+from aiohttp import web
+
+from channels.whatsapp.client import (
+    IMAGE_MAX,
+    IMAGE_TYPES,
+    GraphClient,
+    GraphError,
+    MediaTooLarge,
+    MediaUnavailable,
+)
+from channels.whatsapp.parse import parse_payload
+from hub.channel import (
+    BodyTooLarge,
+    Channel,
+    ChannelHost,
+    ChannelSendError,
+    Command,
+    HubUnavailable,
+    InboundRejected,
+    KeyedLocks,
+    Route,
+    read_limited,
+)
+from hub.models import Inbound, InboxRef, Outbound
+
+log = logging.getLogger(__name__)
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+MAX_BODY = 3 * 1024 * 1024
+WINDOW = 24 * 3600.0
+TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
+VERSION = re.compile(r"^v\d+\.\d+$")
+
+
+class WhatsAppChannel(Channel):
+    kind: ClassVar[str] = "whatsapp"
+    commands: ClassVar[Mapping[str, Command]] = {}
+    reply_window: ClassVar[float | None] = WINDOW
+
+    def __init__(self, host: ChannelHost) -> None:
+        super().__init__(host)
+        self._http: aiohttp.ClientSession | None = None
+        self._clients: dict[int, GraphClient] = {}
+        self._alone = KeyedLocks()
+
+    async def start(self) -> None:
+        timeout = aiohttp.ClientTimeout(total=30, connect=10)
+        self._http = aiohttp.ClientSession(timeout=timeout)
+
+    async def stop(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+        self._clients.clear()
+
+    def client(self, inbox: InboxRef) -> GraphClient:
+        found = self._clients.get(inbox.id)
+        if found is None:
+            if self._http is None:
+                raise HubUnavailable("the WhatsApp channel is not started")
+            found = self._clients[inbox.id] = GraphClient(inbox, self._http)
+        return found
+
+    # -- settings --------------------------------------------------------------------------
+    def check(self, key: str, options: dict[str, Any]) -> list[str]:
+        problems = []
+        for name in ("phone_number_id", "access_token", "app_secret", "verify_token"):
+            if not isinstance(options.get(name), str) or not options[name].strip():
+                problems.append(f"{name}: required (see docs/channels/whatsapp.md)")
+        number = options.get("phone_number_id")
+        if isinstance(number, str) and number and not number.isdigit():
+            problems.append("phone_number_id: expected the digits of Meta's phone number ID")
+        version = options.get("api_version", "v21.0")
+        if not isinstance(version, str) or not VERSION.match(version):
+            problems.append(f"api_version = {version!r}: expected like 'v21.0'")
+        base = options.get("graph_base_url", "https://graph.facebook.com")
+        if not isinstance(base, str) or not base.startswith(("https://", "http://")):
+            problems.append("graph_base_url: expected an http(s):// URL")
+        templates = options.get("templates", [])
+        if not isinstance(templates, list):
+            problems.append("templates: expected a list of [[inboxes.templates]] tables")
+            templates = []
+        for n, template in enumerate(templates):
+            problems += [f"templates[{n}]: {p}" for p in _template_problems(template)]
+        return problems
+
+    # -- inbound ---------------------------------------------------------------------------
+    def routes(self) -> list[Route]:
+        return [
+            ("GET", "/webhooks/whatsapp/{key}", self.verify),
+            ("POST", "/webhooks/whatsapp/{key}", self.webhook),
+        ]
+
+    async def verify(self, request: web.Request) -> web.Response:
+        """Meta's subscription handshake: echo hub.challenge when the verify token matches."""
+        inbox = self._inbox(request)
+        query = request.query
+        expected = str(inbox.options.get("verify_token", "")) if inbox else ""
+        given = query.get("hub.verify_token", "")
+        if (
+            inbox is None
+            or query.get("hub.mode") != "subscribe"
+            or not expected
+            or not hmac.compare_digest(given.encode(), expected.encode())
+        ):
+            return web.Response(status=403, text="verification failed")
+        return web.Response(text=query.get("hub.challenge", ""))
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        inbox = self._inbox(request)
+        if inbox is None:
+            return _error(404, "unknown_inbox", "no WhatsApp inbox with this key")
+        try:
+            body = await read_limited(request.content, MAX_BODY)
+        except BodyTooLarge as exc:
+            return _error(413, "too_large", str(exc))
+        if not _signed(body, request.headers.get(SIGNATURE_HEADER), inbox.options["app_secret"]):
+            log.warning(
+                "whatsapp %s: refused a delivery with a missing or wrong signature", inbox.key
+            )
+            return _error(401, "unauthorized", f"missing or wrong {SIGNATURE_HEADER}")
+        try:
+            parsed = parse_payload(orjson.loads(body), str(inbox.options["phone_number_id"]))
+        except (orjson.JSONDecodeError, ValueError) as exc:
+            return _error(400, "bad_payload", str(exc))
+        for reason in parsed.ignored:
+            log.info("whatsapp %s: ignored: %s", inbox.key, reason)
+        try:
+            await self._store(inbox, parsed.items)
+        except HubUnavailable as exc:
+            return _error(503, "unavailable", str(exc))
+        except InboundRejected as exc:  # nothing Meta can fix by retrying: take it, say why
+            log.error("whatsapp %s: delivery refused: %s", inbox.key, exc)
+            return _error(422, exc.code, str(exc))
+        return web.json_response({"ok": True})
+
+    def _inbox(self, request: web.Request) -> InboxRef | None:
+        inbox = self.host.inbox(request.match_info["key"])
+        return inbox if inbox is not None and inbox.kind == self.kind else None
+
+    async def _store(self, inbox: InboxRef, items: list[Any]) -> None:
+        if not items:
+            return
+        wanted = [i for i in items if isinstance(i, Inbound) and _files(i)]
+        if not wanted:
+            await self.host.accept(inbox, items)
+            return
+        # Meta retries (and sometimes sends the same message at once): fetch each file once.
+        async with self._alone.hold((inbox.id, wanted[0].external_id)):
+            fetched = {}
+            for item in wanted:
+                if item.external_id and not await self.host.seen(inbox, item.external_id):
+                    fetched[id(item)] = await self._with_files(inbox, item)
+            await self.host.accept(inbox, [fetched.get(id(i), i) for i in items])
+
+    async def _with_files(self, inbox: InboxRef, item: Inbound) -> Inbound:
+        kept = [await self._keep(inbox, a) if "wa_media_id" in a else a for a in item.attachments]
+        return replace(item, attachments=tuple(kept))
+
+    async def _keep(self, inbox: InboxRef, found: dict[str, Any]) -> dict[str, Any]:
+        try:
+            data, mime_type = await self.client(inbox).download(
+                found["wa_media_id"], self.host.max_media_bytes
+            )
+        except MediaTooLarge:
+            return {**found, "error": "too_large"}
+        except MediaUnavailable as exc:
+            log.warning(
+                "whatsapp %s: media %s unavailable: %s", inbox.key, found["wa_media_id"], exc
+            )
+            return {**found, "error": "unavailable"}
+        except GraphError as exc:
+            raise HubUnavailable(f"WhatsApp did not hand over a file: {exc}") from exc
+        saved = await self.host.save_media(
+            inbox,
+            data,
+            mime_type=found.get("mime_type") or mime_type,
+            file_name=found.get("file_name"),
+        )
+        return {**found, **saved}
+
+    # -- outbound --------------------------------------------------------------------------
+    async def send(self, inbox: InboxRef, out: Outbound) -> str | None:
+        client = self.client(inbox)
+        template = next((a for a in out.attachments if a.get("kind") == "template"), None)
+        if template is not None:
+            return await client.send(out.recipient, _template_body(template))
+        stored = [a for a in out.attachments if a.get("media_id")]
+        if not stored:
+            return await client.send(out.recipient, {"type": "text", "text": {"body": out.text}})
+        media = await self.host.read_media(stored[0]["media_id"])
+        if media is None:
+            raise ChannelSendError("the attached file is no longer stored", retryable=False)
+        name = media.file_name or "berkas"
+        kind = (
+            "image"
+            if media.mime_type in IMAGE_TYPES and len(media.data) <= IMAGE_MAX
+            else "document"
+        )
+        part: dict[str, Any] = {"id": await client.upload(media, name)}
+        if out.text:
+            part["caption"] = out.text
+        if kind == "document":
+            part["filename"] = name
+        return await client.send(out.recipient, {"type": kind, kind: part})
+
+
+def _signed(body: bytes, header: str | None, secret: str) -> bool:
+    """X-Hub-Signature-256 is "sha256=" + the hex HMAC-SHA256 of the exact bytes received."""
+    if not header or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(header[len("sha256=") :].encode(), expected.encode())
+
+
+def _files(item: Inbound) -> bool:
+    return any("wa_media_id" in a for a in item.attachments)
+
+
+def _template_body(template: dict[str, Any]) -> dict[str, Any]:
+    parameters = [{"type": "text", "text": p} for p in template.get("parameters") or []]
+    body: dict[str, Any] = {
+        "name": template["name"],
+        "language": {"code": template.get("language") or "id"},
+    }
+    if parameters:
+        body["components"] = [{"type": "body", "parameters": parameters}]
+    return {"type": "template", "template": body}
+
+
+def _template_problems(template: Any) -> list[str]:
+    if not isinstance(template, dict):
+        return ["expected a table with name, language and body"]
+    problems = []
+    if not isinstance(template.get("name"), str) or not TEMPLATE_NAME.match(template["name"]):
+        problems.append("name: expected the approved template's name (a-z, 0-9, _)")
+    if not isinstance(template.get("language"), str) or not template["language"]:
+        problems.append("language: expected its language code, like 'id' or 'en_US'")
+    if not isinstance(template.get("body"), str) or not template["body"].strip():
+        problems.append("body: expected its text, with {{1}}, {{2}}... where parameters go")
+    return problems
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status)
