@@ -49,7 +49,7 @@ async def post_message(request: web.Request) -> web.Response:
     principal = await require_agent(request)
     conv_id = path_id(request)
     data = await json_body(request)
-    text = text_field(data, "text") or ""
+    text = text_field(data, "text", required=False) or ""
     private = data.get("private", False)
     if not isinstance(private, bool):
         raise api_error(400, "bad_request", "private must be true or false")

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -96,7 +97,10 @@ class GroupCommitWriter:
                     conn = self._engine.connect()
                 self._commit_batch(conn, batch)
             except Exception as exc:  # the whole transaction failed: every caller hears it
-                log.error("database write failed for %d job(s): %s", len(batch), exc)
+                if isinstance(exc, SQLAlchemyError):
+                    log.error("database write failed for %d job(s): %s", len(batch), exc)
+                else:  # a job refused (a closed case, a rule): the caller answers for it
+                    log.debug("write job refused: %s", exc)
                 _resolve([(pending, exc, True) for pending in batch])
                 if conn is not None:
                     conn.invalidate()
