@@ -15,6 +15,7 @@ from sqlalchemy import Connection, insert, select, update
 from hub import media
 from hub.auth import Principal
 from hub.directory import Directory
+from hub.ingest import case_location
 from hub.models import Delivery, Direction, Kind, SenderType, Status, utcnow
 from hub.store import schema as s
 from hub.store.queries import advance, conversation_by_id, insert_message
@@ -293,3 +294,36 @@ def requeue(
     return Reply(
         message_view(fresh), conversation_view(conv, directory), False, True, conv.reply_to
     )
+
+
+def set_location(
+    conn: Connection, directory: Directory, principal: Principal, conv_id: int, message_id: int
+) -> Change:
+    """Make the place one of the case's messages shares the case's location."""
+    conv = visible_conversation(conn, principal, conv_id)
+    m = s.message.c
+    row = conn.execute(
+        select(m.attachments).where(m.id == message_id, m.conversation_id == conv_id)
+    ).first()
+    found = case_location(row.attachments, message_id) if row is not None else None
+    if found is None:
+        raise CaseError("not_found", "no location message with this id in the case")
+    if found == conv.location:
+        return Change(conversation_view(conv, directory), False, conv.reply_to)
+    now = utcnow()
+    conn.execute(
+        update(s.conversation)
+        .where(s.conversation.c.id == conv_id)
+        .values(location=found, updated_at=now)
+    )
+    conn.execute(
+        insert(s.event).values(
+            conversation_id=conv_id,
+            agent_id=principal.id,
+            action="location",
+            data={"message_id": message_id},
+            created_at=now,
+        )
+    )
+    fresh = {**conv._mapping, "location": found, "updated_at": now}
+    return Change(conversation_view(fresh, directory), True, conv.reply_to)

@@ -24,6 +24,7 @@ from hub.models import (
     Direction,
     Inbound,
     InboxRef,
+    Kind,
     Reaction,
     SenderType,
     StatusUpdate,
@@ -357,9 +358,11 @@ def _store_messages(
     ]
     if receipts:
         conn.execute(insert(s.inbound_receipt), receipts)
-    for entry in entries:
+    for entry, message_id in zip(entries, ids, strict=True):
         if entry.item.attachments:
             media.link(conn, entry.conversation["id"], entry.item.attachments)
+        if entry.item.kind == Kind.LOCATION and not entry.conversation.get("location"):
+            _locate(conn, entry.conversation, entry.item, message_id)
     seen: set[int] = set()
     for entry, message_id, row in zip(entries, ids, rows, strict=True):
         conv = entry.conversation
@@ -382,6 +385,31 @@ def _link_quotes(conn: Connection, entries: list[_Entry], rows: list[dict[str, A
         found = updates.quoted_ids(conn, inbox, wanted)
         for entry, row in quoting:
             row["reply_to_id"] = found.get(entry.item.reply_to or "")
+
+
+def _locate(conn: Connection, conv: dict[str, Any], item: Inbound, message_id: int) -> None:
+    """The first place a resident shares becomes the case's location (an agent may pick
+    another later)."""
+    found = case_location(item.attachments, message_id)
+    if found is not None:
+        conv["location"] = found
+        conn.execute(
+            update(s.conversation)
+            .where(s.conversation.c.id == conv["id"], s.conversation.c.location.is_(None))
+            .values(location=found)
+        )
+
+
+def case_location(attachments: Any, message_id: int) -> dict[str, Any] | None:
+    """A location attachment as a case's location: where, what it is called, which message."""
+    for a in attachments or ():
+        if isinstance(a, dict) and a.get("kind") == "location" and "latitude" in a:
+            place = {"latitude": a["latitude"], "longitude": a["longitude"]}
+            for name in ("title", "name", "address"):
+                if a.get(name):
+                    place["title" if name == "name" else name] = a[name]
+            return {**place, "message_id": message_id}
+    return None
 
 
 def _message_row(entry: _Entry, seq: int, now: datetime) -> dict[str, Any]:
@@ -472,7 +500,7 @@ _CASE = [
     for name in (
         "id", "tracking_code", "status", "inbox_id", "opd_id", "contact_id", "assignee_id",
         "priority", "last_seq", "unread_count", "reply_to", "created_at", "first_response_at",
-        "resolved_at",
+        "resolved_at", "location",
     )
 ]  # fmt: skip
 

@@ -370,6 +370,16 @@ class HubService:
             self.emit(ConversationChanged(change.conversation, "status", change.recipient))
         return change.conversation
 
+    async def set_location(
+        self, principal: Principal, conv_id: int, message_id: int
+    ) -> dict[str, Any]:
+        change = await self.store.write(
+            lambda c: cases.set_location(c, self.directory, principal, conv_id, message_id)
+        )
+        if change.changed:
+            self.emit(ConversationChanged(change.conversation, "location", change.recipient))
+        return change.conversation
+
     async def mark_read(self, principal: Principal, conv_id: int) -> dict[str, Any]:
         change = await self.store.write(
             lambda c: cases.mark_read(c, self.directory, principal, conv_id)

@@ -54,6 +54,7 @@ def conversation_view(
         "created_at": iso(c["created_at"]),
         "first_response_at": iso(c["first_response_at"]),
         "resolved_at": iso(c["resolved_at"]),
+        "location": c.get("location"),
         "last_inbound_at": iso(c.get("last_inbound_at")),
         "reply_window_closes_at": iso(window_closes(c, directory)),
     }

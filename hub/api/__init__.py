@@ -16,6 +16,7 @@ ROUTES = [
     ("POST", "/api/v1/conversations/{id}/messages", conversations.post_message),
     ("POST", "/api/v1/conversations/{id}/messages/{message_id}/retry", conversations.retry),
     ("POST", "/api/v1/conversations/{id}/status", conversations.post_status),
+    ("POST", "/api/v1/conversations/{id}/location", conversations.post_location),
     ("POST", "/api/v1/conversations/{id}/media", media.upload),
     ("GET", "/api/v1/media/{media_id}", media.download),
     ("GET", "/api/v1/openapi.json", openapi.openapi),

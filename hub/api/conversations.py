@@ -99,3 +99,14 @@ async def post_status(request: web.Request) -> web.Response:
         raise api_error(400, "bad_request", "status must be open, pending, resolved or closed")
     conversation = await request.app[SERVICE].set_status(principal, conv_id, Status(raw))
     return web.json_response({"conversation": conversation})
+
+
+async def post_location(request: web.Request) -> web.Response:
+    """Make the place a message shares the case's location."""
+    principal = await require_agent(request)
+    data = await json_body(request)
+    message_id = data.get("message_id")
+    if not isinstance(message_id, int) or isinstance(message_id, bool):
+        raise api_error(400, "bad_request", "message_id must be an integer")
+    conv = await request.app[SERVICE].set_location(principal, path_id(request), message_id)
+    return web.json_response({"conversation": conv})

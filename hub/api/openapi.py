@@ -114,6 +114,12 @@ SCHEMAS: dict[str, Any] = {
             "created_at": {"type": "string", "format": "date-time"},
             "first_response_at": NULLABLE_TIME,
             "resolved_at": NULLABLE_TIME,
+            "location": {
+                "type": ["object", "null"],
+                "description": "where the problem is: latitude, longitude, title?, address?, "
+                "message_id (the message that shared it; the first one, unless an agent "
+                "picked another)",
+            },
             "last_inbound_at": NULLABLE_TIME,
             "reply_window_closes_at": {
                 **NULLABLE_TIME,
@@ -252,6 +258,23 @@ PATHS: dict[str, Any] = {
                 "200": _json({"properties": {"message": _ref("Message")}}),
                 "404": ERROR,
                 "409": ERROR,
+            },
+        }
+    },
+    "/api/v1/conversations/{id}/location": {
+        "post": {
+            "summary": "Make the place a resident's location message shares the case's location",
+            "parameters": [ID_PARAM],
+            "requestBody": _json(
+                {
+                    "type": "object",
+                    "required": ["message_id"],
+                    "properties": {"message_id": {"type": "integer"}},
+                }
+            ),
+            "responses": {
+                "200": _json({"properties": {"conversation": _ref("Conversation")}}),
+                "404": ERROR,
             },
         }
     },

@@ -189,6 +189,8 @@ conversation = Table(
     Column("status", String(10), nullable=False),
     Column("category", String(100), nullable=True),
     Column("kelurahan", String(100), nullable=True),
+    # Where the problem is: {latitude, longitude, title?, address?, message_id}.
+    Column("location", JSON, nullable=True),
     Column("priority", String(10), nullable=False, server_default="normal"),
     Column("rahasia", Boolean, nullable=False, server_default=text("0")),
     Column("anonim", Boolean, nullable=False, server_default=text("0")),

@@ -180,3 +180,40 @@ async def test_a_text_as_long_as_telegram_allows_is_stored_whole(hub: Any) -> No
         lambda c: c.execute(select(s.message.c.text).where(s.message.c.direction == "in")).scalar()
     )
     assert text == update["message"]["text"]
+
+
+async def test_the_first_place_shared_becomes_the_case_location_and_an_agent_can_pick_another(
+    hub: Any,
+) -> None:
+    first = json.loads(fixture("message__location"))
+    venue = json.loads(fixture("message__venue"))
+    venue["message"]["chat"] = first["message"]["chat"]
+    venue["message"]["from"] = first["message"]["from"]
+    assert (await post(hub, json.dumps(first).encode())).status == 200
+    assert (await post(hub, json.dumps(venue).encode())).status == 200
+    conv = await hub.store.read(lambda c: c.execute(select(s.conversation)).one())
+    where = first["message"]["location"]
+    assert conv.location["latitude"] == where["latitude"]
+    messages = await hub.store.read(
+        lambda c: (
+            c.execute(
+                select(s.message.c.id).where(s.message.c.direction == "in").order_by(s.message.c.id)
+            )
+            .scalars()
+            .all()
+        )
+    )
+    token = await hub.token("admin@kota.go.id", "diskominfo", "admin")
+    async with aiohttp.ClientSession() as http:
+        url = f"{hub.url}/api/v1/conversations/{conv.id}/location"
+        picked = await http.post(
+            url, json={"message_id": messages[-1]}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert picked.status == 200
+        location = (await picked.json())["conversation"]["location"]
+        assert location["title"] == venue["message"]["venue"]["title"]
+        assert location["message_id"] == messages[-1]
+        not_a_place = await http.post(
+            url, json={"message_id": 999999}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert not_a_place.status == 404
