@@ -1,5 +1,5 @@
 // REST client for /api/v1 (same origin, session cookie).
-import type { Agent, Conversation, ErrorBody, Message, Page, Status, StatusFilter } from "./types";
+import type { Agent, Conversation, ErrorBody, Media, Message, Page, Status, StatusFilter } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -80,9 +80,62 @@ export function listMessages(conversationId: number, cursor: string | null, limi
   return request("GET", `/conversations/${conversationId}/messages?${query({ limit, cursor })}`);
 }
 
-export async function postMessage(conversationId: number, text: string, isPrivate: boolean, clientId: string): Promise<Message> {
-  const body = { text, private: isPrivate, client_id: clientId };
+export async function postMessage(
+  conversationId: number,
+  text: string,
+  isPrivate: boolean,
+  clientId: string,
+  mediaId: string | null = null,
+): Promise<Message> {
+  const body = { text, private: isPrivate, client_id: clientId, attachments: mediaId ? [{ media_id: mediaId }] : undefined };
   return (await request<{ message: Message }>("POST", `/conversations/${conversationId}/messages`, body)).message;
+}
+
+/** Send a reply whose delivery failed again; the socket then reports its new delivery state. */
+export async function retryMessage(conversationId: number, messageId: number): Promise<Message> {
+  return (await request<{ message: Message }>("POST", `/conversations/${conversationId}/messages/${messageId}/retry`, {})).message;
+}
+
+/** Where a stored file is served (session cookie, same origin). */
+export function mediaUrl(mediaId: string): string {
+  return `/api/v1/media/${encodeURIComponent(mediaId)}`;
+}
+
+/**
+ * Upload a file into a conversation; the body is the file itself. XMLHttpRequest rather
+ * than fetch because only it reports upload progress (0..1).
+ */
+export function uploadMedia(
+  conversationId: number,
+  file: Blob,
+  name: string,
+  onProgress: (fraction: number) => void,
+  signal?: AbortSignal,
+): Promise<Media> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `/api/v1/conversations/${conversationId}/media?${query({ name })}`);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("Content-Type", file.type || "application/octet-stream");
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+    xhr.onload = () => {
+      let data: { media?: Media; error?: ErrorBody } | null = null;
+      try {
+        data = JSON.parse(xhr.responseText);
+      } catch {
+        // An answer from a proxy in front of the hub, say; the status still tells.
+      }
+      if (xhr.status === 201 && data?.media) return resolve(data.media);
+      if (xhr.status === 401) onUnauthorized();
+      // 413 from a proxy (nginx's client_max_body_size) has no JSON body; it means the same.
+      const code = data?.error?.code ?? (xhr.status === 413 ? "too_large" : `http_${xhr.status}`);
+      reject(new ApiError(xhr.status, code, data?.error?.message ?? xhr.statusText));
+    };
+    xhr.onerror = () => reject(new ApiError(0, "network", "upload failed"));
+    xhr.onabort = () => reject(new ApiError(0, "aborted", "upload cancelled"));
+    signal?.addEventListener("abort", () => xhr.abort());
+    xhr.send(file);
+  });
 }
 
 export async function postStatus(conversationId: number, status: Status): Promise<Conversation> {

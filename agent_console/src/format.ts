@@ -42,3 +42,23 @@ export function dayLabel(iso: string, now: number, t: Strings): string {
 export function dayKey(iso: string): number {
   return startOfDay(new Date(iso));
 }
+
+const SIZE_UNITS = ["B", "KB", "MB", "GB"];
+
+/** A file size for people: "820 B", "14 KB", "1,5 MB" (decimal comma in Indonesian). */
+export function fileSize(bytes: number, t: Strings): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const digits = unit === 0 || value >= 10 ? 0 : 1;
+  return `${value.toLocaleString(t.dateLocale, { maximumFractionDigits: digits })} ${SIZE_UNITS[unit]}`;
+}
+
+/** A duration in seconds as "0:07" or "12:40". */
+export function clockDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}

@@ -43,14 +43,21 @@ const DELIVERY_RANK: Record<Message["delivery_status"], number> = {
   failed: 4,
 };
 
-/** Of two copies of one seq keep the later delivery state (an ack can trail a status update). */
-function newer(held: Message | undefined, incoming: Message): Message {
+/**
+ * Of two copies of one seq keep the later delivery state (an ack can trail a status update).
+ * Failed is final except for a reply sent again: the live feed, which comes in order, says
+ * so with a pending copy; snapshots and acks may be older than the failure and cannot.
+ */
+function newer(held: Message | undefined, incoming: Message, live: boolean): Message {
   if (!held) return incoming;
-  return DELIVERY_RANK[incoming.delivery_status] >= DELIVERY_RANK[held.delivery_status] ? incoming : held;
+  // A delivery update may come without the sender's name; the copy we hold has it.
+  const fresh = incoming.sender_name || !held.sender_name ? incoming : { ...incoming, sender_name: held.sender_name };
+  if (live && held.delivery_status === "failed") return fresh;
+  return DELIVERY_RANK[incoming.delivery_status] >= DELIVERY_RANK[held.delivery_status] ? fresh : held;
 }
 
-/** Merge by seq, ascending, no duplicates. */
-export function mergeMessages(held: Message[], incoming: Message[]): Message[] {
+/** Merge by seq, ascending, no duplicates; `live` for copies from the socket's message event. */
+export function mergeMessages(held: Message[], incoming: Message[], live = false): Message[] {
   if (incoming.length === 0) return held;
   const last = held.length ? held[held.length - 1].seq : 0;
   if (incoming.every((m, i) => m.seq > (i === 0 ? last : incoming[i - 1].seq))) {
@@ -58,7 +65,7 @@ export function mergeMessages(held: Message[], incoming: Message[]): Message[] {
   }
   const bySeq = new Map<number, Message>();
   for (const m of held) bySeq.set(m.seq, m);
-  for (const m of incoming) bySeq.set(m.seq, newer(bySeq.get(m.seq), m));
+  for (const m of incoming) bySeq.set(m.seq, newer(bySeq.get(m.seq), m, live));
   return Array.from(bySeq.values()).sort((a, b) => a.seq - b.seq);
 }
 

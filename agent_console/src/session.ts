@@ -93,7 +93,7 @@ function onEvent(name: string, payload: unknown): void {
     case "message": {
       const { message, conversation } = payload as { message: Message; conversation: Conversation };
       applyConversation(conversation);
-      acceptMessage(message);
+      acceptMessage(message, true);
       readIfVisible();
       break;
     }

@@ -4,7 +4,7 @@ import { applyConversation, setUnread } from "./conversations";
 import { highestSeq, mergeMessages, newClientId } from "./model";
 import { call, fire, isConnected } from "./socket";
 import { getState, setState, type ThreadState } from "./store";
-import type { Conversation, ErrorBody, Message, Outgoing, Status } from "./types";
+import type { Conversation, ErrorBody, Media, Message, Outgoing, Status } from "./types";
 import { clearContactTyping, resetTyping, stopTyping } from "./typing";
 
 const NOTICE_MS = 8000;
@@ -22,11 +22,11 @@ function patchThread(id: number, patch: Partial<ThreadState>): void {
 }
 
 /** Stored messages in: merged by seq, and they replace the local copies that became them. */
-function addMessages(id: number, messages: Message[]): void {
+function addMessages(id: number, messages: Message[], live = false): void {
   if (messages.length === 0) return;
   const stored = new Set(messages.map((m) => m.client_id).filter(Boolean));
   setState((s) => ({
-    thread: s.thread?.id === id ? { ...s.thread, messages: mergeMessages(s.thread.messages, messages) } : s.thread,
+    thread: s.thread?.id === id ? { ...s.thread, messages: mergeMessages(s.thread.messages, messages, live) } : s.thread,
     outgoing: s.outgoing.some((o) => stored.has(o.client_id)) ? s.outgoing.filter((o) => !stored.has(o.client_id)) : s.outgoing,
   }));
 }
@@ -34,7 +34,13 @@ function addMessages(id: number, messages: Message[]): void {
 export function showNotice(error: ErrorBody): void {
   clearTimeout(noticeTimer);
   setState({ notice: error });
-  noticeTimer = setTimeout(() => setState({ notice: null }), NOTICE_MS);
+  noticeTimer = setTimeout(clearNotice, NOTICE_MS);
+}
+
+/** The notice is about an attempt that has since been made good. */
+export function clearNotice(): void {
+  clearTimeout(noticeTimer);
+  if (getState().notice) setState({ notice: null });
 }
 
 export function openConversation(id: number): void {
@@ -114,9 +120,9 @@ export async function joinOpen(): Promise<void> {
   }
 }
 
-/** A message from the live feed or an ack. */
-export function acceptMessage(message: Message): void {
-  addMessages(message.conversation_id, [message]);
+/** A message from an ack, or (live) from the socket's message event. */
+export function acceptMessage(message: Message, live = false): void {
+  addMessages(message.conversation_id, [message], live);
   if (message.conversation_id === getState().openId && message.direction === "in") clearContactTyping();
 }
 
@@ -136,15 +142,15 @@ export function readIfVisible(): void {
   if ((s.conversations[s.openId]?.unread_count ?? 0) > 0) markRead();
 }
 
-export function sendReply(text: string, isPrivate: boolean): void {
-  const id = getState().openId;
-  if (id === null) return;
+/** A reply to conversation `id` (the open one, or the one an upload started in). */
+export function sendReply(id: number, text: string, isPrivate: boolean, media: Media | null = null): void {
   stopTyping();
   const item: Outgoing = {
     client_id: newClientId(),
     conversation_id: id,
     text,
     private: isPrivate,
+    media,
     created_at: new Date().toISOString(),
     state: "sending",
     error: null,
@@ -164,11 +170,17 @@ async function deliver(item: Outgoing): Promise<void> {
       ? (
           await call<{ message: Message }>(
             "send",
-            { conversation_id: item.conversation_id, client_id: item.client_id, text: item.text, private: item.private },
+            {
+              conversation_id: item.conversation_id,
+              client_id: item.client_id,
+              text: item.text,
+              private: item.private,
+              media_id: item.media?.media_id,
+            },
             15000,
           )
         ).message
-      : await api.postMessage(item.conversation_id, item.text, item.private, item.client_id);
+      : await api.postMessage(item.conversation_id, item.text, item.private, item.client_id, item.media?.media_id);
     acceptMessage(message);
   } catch (err) {
     patchOutgoing(item.client_id, { state: "failed", error: api.errorBody(err) });
@@ -184,6 +196,18 @@ export function retryOutgoing(clientId: string): void {
 
 export function discardOutgoing(clientId: string): void {
   setState((s) => ({ outgoing: s.outgoing.filter((o) => o.client_id !== clientId) }));
+}
+
+/** A stored reply whose delivery failed goes back to the outbox. */
+export async function resendFailed(message: Message): Promise<void> {
+  try {
+    const fresh = await api.retryMessage(message.conversation_id, message.id);
+    // Connected, the socket's message events bring this change in order with the relay's
+    // next one, which this answer could trail; offline, nothing else will tell.
+    if (!isConnected()) acceptMessage(fresh, true);
+  } catch (err) {
+    showNotice(api.errorBody(err));
+  }
 }
 
 export async function changeStatus(status: Status): Promise<void> {

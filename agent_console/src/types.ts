@@ -18,6 +18,36 @@ export interface Agent {
   opd: Opd | null;
 }
 
+/**
+ * A file or place a message carries. Stored files name their hub media row (media_id);
+ * a channel adds what it knows (Telegram: kind, file_id, width/height/duration) and
+ * `error` when the hub could not keep the file. Locations carry coordinates instead.
+ */
+export interface Attachment {
+  media_id?: string;
+  mime_type?: string | null;
+  file_name?: string | null;
+  size?: number | null;
+  source?: string;
+  kind?: string;
+  error?: string;
+  width?: number;
+  height?: number;
+  duration?: number;
+  latitude?: number;
+  longitude?: number;
+  title?: string;
+  address?: string;
+}
+
+/** What the hub answers for an upload: a file kept in the conversation until a reply carries it. */
+export interface Media {
+  media_id: string;
+  mime_type: string;
+  file_name: string | null;
+  size: number;
+}
+
 export interface Message {
   id: number;
   conversation_id: number;
@@ -28,6 +58,7 @@ export interface Message {
   kind: "text" | "image" | "file" | "location" | "note";
   text: string;
   private: boolean;
+  attachments?: Attachment[];
   client_id: string | null;
   delivery_status: DeliveryStatus;
   error: string | null;
@@ -70,6 +101,8 @@ export interface Outgoing {
   conversation_id: number;
   text: string;
   private: boolean;
+  /** Uploaded before the reply was sent. */
+  media: Media | null;
   created_at: string;
   state: "sending" | "failed";
   error: ErrorBody | null;

@@ -11,11 +11,14 @@ import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import require_services
 
+UNDELIVERABLE_RESIDENT = "Pak Darto"
+MAX_MEDIA_BYTES = 64 * 1024
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -45,9 +48,74 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+async def login(page: Any, url: str, email: str) -> None:
+    """Sign in to the console as a demo agent."""
+    from playwright.async_api import expect
+
+    await page.goto(f"{url}/console")
+    await page.locator("[data-testid=login-email]").fill(email)
+    await page.locator("[data-testid=login-password]").fill("kanal-demo")
+    await page.locator("[data-testid=login-submit]").click()
+    await expect(page.locator("[data-testid=agent-name]")).to_be_visible()
+
+
+def seed_undeliverable_case(database: Path) -> None:
+    """A Dishub case in an `api` inbox, a kind no installed channel serves: every reply to
+    it is dead-lettered, so the console has failed replies to send again. The resident's
+    messages carry what a Telegram resident's can: a place, and a photo too large to keep."""
+    from sqlalchemy import create_engine, insert, select
+
+    from hub.directory import load_directory
+    from hub.ingest import accept_inbound
+    from hub.models import Inbound, Kind, Sender, utcnow
+    from hub.store import schema as s
+
+    engine = create_engine(f"sqlite:///{database}")
+    with engine.begin() as conn:
+        opd_id = conn.execute(select(s.opd.c.id).where(s.opd.c.slug == "dishub")).scalar_one()
+        conn.execute(
+            insert(s.inbox).values(
+                key="api-dishub",
+                kind="api",
+                name="API Dishub",
+                opd_id=opd_id,
+                options={},
+                created_at=utcnow(),
+            )
+        )
+        directory = load_directory(conn)
+        inbox = directory.inbox_by_key("api-dishub")
+        assert inbox is not None
+        resident = Sender("darto-1", name=UNDELIVERABLE_RESIDENT)
+        place = {
+            "source": "telegram",
+            "kind": "location",
+            "latitude": -6.2,
+            "longitude": 106.816667,
+            "title": "Halte Sarinah",
+            "address": "Jl. M.H. Thamrin",
+        }
+        photo = {
+            "source": "telegram",
+            "kind": "photo",
+            "file_id": "AgAD-too-large",
+            "mime_type": "image/jpeg",
+            "file_name": None,
+            "size": 30 * 1024 * 1024,
+            "error": "too_large",
+        }
+        for item in (
+            Inbound(resident, "Lokasi: -6.2, 106.816667", Kind.LOCATION, attachments=(place,)),
+            Inbound(resident, "Halte rusak, ini fotonya", Kind.IMAGE, attachments=(photo,)),
+        ):
+            accept_inbound(conn, directory, inbox, item)
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def hub_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`kanal demo` then `kanal serve`, as `make run` does, in a fresh folder."""
+    """`kanal demo` then `kanal serve`, as `make run` does, in a fresh folder; plus one
+    case whose replies cannot be delivered."""
     for bundle in ("widget/dist/loader.js", "widget/dist/app.js", "agent_console/dist/app.js"):
         if not (ROOT / bundle).exists():
             missing(f"{bundle} is not built: run `make setup`")
@@ -57,9 +125,11 @@ def hub_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         **os.environ,
         "KANAL_SERVER__PORT": str(port),
         "KANAL_SERVER__PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "KANAL_MEDIA__MAX_BYTES": str(MAX_MEDIA_BYTES),
     }
     kanal = [sys.executable, "-m", "hub.cli"]
     subprocess.run([*kanal, "demo"], cwd=folder, env=env, check=True, capture_output=True)
+    seed_undeliverable_case(folder / "data" / "kanal.db")
     log = open(folder / "serve.log", "wb")  # noqa: SIM115 - closed below
     server = subprocess.Popen([*kanal, "serve"], cwd=folder, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"

@@ -8,6 +8,8 @@ from typing import Any
 
 from playwright.async_api import expect
 
+from tests.browser.conftest import login
+
 pytestmark = __import__("pytest").mark.browser
 HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>'
 
@@ -18,14 +20,6 @@ async def open_widget(page: Any, url: str) -> Any:
     await frame.locator("[data-testid=kanal-launcher]").click()
     await expect(frame.locator("[data-testid=composer-input]")).to_be_visible()
     return frame
-
-
-async def login(page: Any, url: str, email: str) -> None:
-    await page.goto(f"{url}/console")
-    await page.locator("[data-testid=login-email]").fill(email)
-    await page.locator("[data-testid=login-password]").fill("kanal-demo")
-    await page.locator("[data-testid=login-submit]").click()
-    await expect(page.locator("[data-testid=agent-name]")).to_be_visible()
 
 
 async def test_resident_and_agent_talk_live_and_history_survives_reload(

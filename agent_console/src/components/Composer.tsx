@@ -1,19 +1,50 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import * as api from "../api";
+import { fileSize } from "../format";
 import { useT } from "../i18n";
-import { sendReply } from "../thread";
+import { clearNotice, sendReply, showNotice } from "../thread";
 import type { Conversation } from "../types";
 import { noteTyping, stopTyping } from "../typing";
+import { Icon } from "./icons";
 
 const MAX_HEIGHT_PX = 180;
-// Unsent text survives switching between conversations.
+// What the file picker offers: photos and the documents offices trade (PDF, Word, Excel).
+const ACCEPT = [
+  "image/*",
+  ".pdf",
+  "application/pdf",
+  ".doc",
+  "application/msword",
+  ".docx",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  ".xls",
+  "application/vnd.ms-excel",
+  ".xlsx",
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+].join(",");
+// Unsent text and an unsent file survive switching between conversations.
 const drafts = new Map<number, string>();
+const fileDrafts = new Map<number, File>();
+
+/** A pasted screenshot is called "image.png" by every browser: give it a name worth keeping. */
+function pastedName(file: File): string {
+  const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-");
+  const ext = file.type.split("/")[1]?.replace(/[^a-z0-9]/g, "") || "png";
+  return file.name && file.name !== `image.${ext}` ? file.name : `tempel-${stamp}.${ext}`;
+}
 
 export function Composer({ id, conversation }: { id: number; conversation: Conversation | undefined }) {
   const t = useT();
   const [text, setText] = useState(() => drafts.get(id) ?? "");
+  const [file, setFile] = useState<File | null>(() => fileDrafts.get(id) ?? null);
+  // Upload progress 0..1 while the file is on its way, else null.
+  const [progress, setProgress] = useState<number | null>(null);
   const [isPrivate, setPrivate] = useState(false);
   const input = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
+  const cancel = useRef<AbortController | null>(null);
   const closed = conversation?.status === "closed";
+  const uploading = progress !== null;
 
   // Mounted once per conversation (keyed by id). On phones, focusing would pop up the keyboard.
   useEffect(() => {
@@ -34,20 +65,77 @@ export function Composer({ id, conversation }: { id: number; conversation: Conve
     if (value && !isPrivate) noteTyping(id);
   }
 
-  function submit(): void {
+  function attach(chosen: File | undefined): void {
+    if (!chosen || uploading) return;
+    fileDrafts.set(id, chosen);
+    setFile(chosen);
+    input.current?.focus();
+  }
+
+  function detach(): void {
+    if (uploading) cancel.current?.abort();
+    fileDrafts.delete(id);
+    setFile(null);
+    input.current?.focus();
+  }
+
+  async function submit(): Promise<void> {
     const body = text.trim();
-    if (!body || closed) return;
-    sendReply(body, isPrivate);
-    setText("");
+    if ((!body && !file) || closed || uploading) return;
+    let media = null;
+    if (file) {
+      const controller = new AbortController();
+      cancel.current = controller;
+      setProgress(0);
+      // Taken while on its way, so a composer mounted meanwhile (the agent came back) cannot send it twice.
+      drafts.delete(id);
+      fileDrafts.delete(id);
+      try {
+        media = await api.uploadMedia(id, file, file.name, setProgress, controller.signal);
+      } catch (err) {
+        const error = api.errorBody(err);
+        drafts.set(id, text);
+        // Aborted: the agent removed the file, and it stays removed.
+        if (error.code !== "aborted") {
+          fileDrafts.set(id, file);
+          showNotice(error);
+        }
+        return;
+      } finally {
+        cancel.current = null;
+        setProgress(null);
+      }
+    }
+    if (media) clearNotice();
+    // Sent even when the agent moved to another conversation meanwhile: they pressed send.
+    sendReply(id, body, isPrivate, media);
     drafts.delete(id);
+    fileDrafts.delete(id);
+    setText("");
+    setFile(null);
     input.current?.focus();
   }
 
   function onKeyDown(event: KeyboardEvent): void {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
-      submit();
+      void submit();
     }
+  }
+
+  // A screenshot pasted into the reply becomes its attachment; pasted text stays text.
+  function onPaste(event: ClipboardEvent): void {
+    const image = Array.from(event.clipboardData?.files ?? []).find((f) => f.type.startsWith("image/"));
+    if (!image) return;
+    event.preventDefault();
+    attach(new File([image], pastedName(image), { type: image.type }));
+  }
+
+  function onDrop(event: DragEvent): void {
+    const dropped = event.dataTransfer?.files[0];
+    if (!dropped) return;
+    event.preventDefault();
+    attach(dropped);
   }
 
   function togglePrivate(on: boolean): void {
@@ -63,9 +151,14 @@ export function Composer({ id, conversation }: { id: number; conversation: Conve
       class={isPrivate ? "composer composer-note" : "composer"}
       onSubmit={(e) => {
         e.preventDefault();
-        submit();
+        void submit();
       }}
+      onDragOver={(e) => {
+        if (e.dataTransfer?.types.includes("Files")) e.preventDefault();
+      }}
+      onDrop={onDrop}
     >
+      {file && <FileChip file={file} progress={progress} onRemove={detach} />}
       <textarea
         ref={input}
         class="composer-input"
@@ -74,24 +167,103 @@ export function Composer({ id, conversation }: { id: number; conversation: Conve
         aria-label={t.composer.label}
         placeholder={isPrivate ? t.composer.notePlaceholder : t.composer.placeholder}
         value={text}
+        readOnly={uploading}
         onInput={(e) => update(e.currentTarget.value)}
         onKeyDown={onKeyDown}
+        onPaste={onPaste}
       />
       <div class="composer-bar">
-        <label class="toggle">
+        <div class="composer-tools">
+          <button
+            type="button"
+            class="btn btn-ghost btn-icon"
+            data-testid="attach-button"
+            aria-label={t.composer.attach}
+            title={t.composer.attach}
+            disabled={uploading}
+            onClick={() => picker.current?.click()}
+          >
+            <Icon name="paperclip" />
+          </button>
           <input
-            type="checkbox"
-            data-testid="private-toggle"
-            checked={isPrivate}
-            onChange={(e) => togglePrivate(e.currentTarget.checked)}
+            ref={picker}
+            type="file"
+            hidden
+            accept={ACCEPT}
+            data-testid="attach-input"
+            onChange={(e) => {
+              attach(e.currentTarget.files?.[0]);
+              // Picking the same file again after removing it must fire change again.
+              e.currentTarget.value = "";
+            }}
           />
-          <span>{t.composer.privateToggle}</span>
-          {isPrivate && <span class="toggle-hint">— {t.composer.privateHint}</span>}
-        </label>
-        <button type="submit" class={isPrivate ? "btn btn-note" : "btn btn-primary"} data-testid="reply-send" disabled={!text.trim()}>
+          <label class="toggle">
+            <input
+              type="checkbox"
+              data-testid="private-toggle"
+              checked={isPrivate}
+              onChange={(e) => togglePrivate(e.currentTarget.checked)}
+            />
+            <span>{t.composer.privateToggle}</span>
+            {isPrivate && <span class="toggle-hint">— {t.composer.privateHint}</span>}
+          </label>
+        </div>
+        <button
+          type="submit"
+          class={isPrivate ? "btn btn-note" : "btn btn-primary"}
+          data-testid="reply-send"
+          disabled={uploading || (!text.trim() && !file)}
+        >
           {isPrivate ? t.composer.saveNote : t.composer.send}
         </button>
       </div>
     </form>
+  );
+}
+
+interface ChipProps {
+  file: File;
+  progress: number | null;
+  onRemove: () => void;
+}
+
+/** The file about to go with the reply: a thumbnail for pictures, name, size, upload progress. */
+function FileChip({ file, progress, onRemove }: ChipProps) {
+  const t = useT();
+  const [preview, setPreview] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (!file.type.startsWith("image/")) return undefined;
+    const url = URL.createObjectURL(file);
+    setPreview(url);
+    return () => URL.revokeObjectURL(url);
+  }, [file]);
+
+  const percent = progress === null ? null : Math.round(progress * 100);
+  return (
+    <div class={percent === null ? "chip" : "chip chip-busy"} data-testid="attachment-chip">
+      {preview ? <img class="chip-thumb" src={preview} alt="" /> : <Icon name="file" class="icon chip-icon" />}
+      <span class="chip-text">
+        <span class="chip-name">{file.name}</span>
+        <span class="chip-meta" aria-live="polite">
+          {percent === null ? fileSize(file.size, t) : t.composer.uploading(percent)}
+        </span>
+        {percent !== null && (
+          <span class="chip-bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
+            <span style={{ width: `${percent}%` }} />
+          </span>
+        )}
+      </span>
+      <button
+        type="button"
+        class="btn btn-ghost btn-icon chip-remove"
+        data-testid="attachment-remove"
+        aria-label={percent === null ? t.composer.removeAttachment : t.composer.cancelUpload}
+        title={percent === null ? t.composer.removeAttachment : t.composer.cancelUpload}
+        onClick={onRemove}
+      >
+        <Icon name="close" />
+      </button>
+    </div>
   );
 }

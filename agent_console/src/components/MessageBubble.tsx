@@ -1,8 +1,10 @@
 import type { ComponentChildren } from "preact";
+import { useState } from "preact/hooks";
 import { clockTime, fullDateTime } from "../format";
 import { errorText, label, useT } from "../i18n";
-import { discardOutgoing, retryOutgoing } from "../thread";
-import type { DeliveryStatus, Message, Outgoing } from "../types";
+import { discardOutgoing, resendFailed, retryOutgoing } from "../thread";
+import type { Attachment, DeliveryStatus, Message, Outgoing } from "../types";
+import { Attachments } from "./Attachments";
 
 interface BubbleProps {
   seq?: number;
@@ -13,6 +15,7 @@ interface BubbleProps {
   status: DeliveryStatus;
   sender: string;
   text: string;
+  attachments: Attachment[];
   createdAt: string;
   children?: ComponentChildren;
 }
@@ -37,10 +40,13 @@ function Bubble(p: BubbleProps) {
           <span class="msg-sender">{p.sender}</span>
           {p.isPrivate && <span class="note-label">{t.thread.privateNote}</span>}
         </div>
+        {p.attachments.length > 0 && <Attachments items={p.attachments} />}
         {/* Text node only: whatever the resident typed, markup included, is shown as typed. */}
-        <p class="msg-text" data-testid="message-text">
-          {p.text}
-        </p>
+        {p.text && (
+          <p class="msg-text" data-testid="message-text">
+            {p.text}
+          </p>
+        )}
         <div class="msg-foot">
           <time dateTime={p.createdAt} title={fullDateTime(p.createdAt, t)}>
             {clockTime(p.createdAt, t)}
@@ -59,6 +65,7 @@ export function MessageBubble({ message: m, contact }: { message: Message; conta
       ? contact
       : m.sender_name || label(t.sender, m.sender_type, t.sender.agent);
   const showDelivery = m.direction === "out" && !m.private && m.sender_type !== "system";
+  const attachments = m.attachments ?? [];
   return (
     <Bubble
       seq={m.seq}
@@ -68,7 +75,8 @@ export function MessageBubble({ message: m, contact }: { message: Message; conta
       system={m.sender_type === "system"}
       status={m.delivery_status}
       sender={sender}
-      text={m.text || label(t.kind, m.kind, "")}
+      text={m.text || (attachments.length ? "" : label(t.kind, m.kind, ""))}
+      attachments={attachments}
       createdAt={m.created_at}
     >
       {m.edited_at && (
@@ -86,7 +94,28 @@ export function MessageBubble({ message: m, contact }: { message: Message; conta
           {m.error}
         </span>
       )}
+      {showDelivery && m.delivery_status === "failed" && m.sender_type === "agent" && <ResendButton message={m} />}
     </Bubble>
+  );
+}
+
+/** A stored reply the channel could not deliver goes back to the outbox; the live feed shows how it fares. */
+function ResendButton({ message }: { message: Message }) {
+  const t = useT();
+  const [busy, setBusy] = useState(false);
+
+  async function resend(): Promise<void> {
+    setBusy(true);
+    await resendFailed(message);
+    setBusy(false);
+  }
+
+  return (
+    <span class="msg-actions">
+      <button type="button" class="link" data-testid="retry-button" disabled={busy} onClick={() => void resend()}>
+        {busy ? t.delivery.resending : t.delivery.retry}
+      </button>
+    </span>
   );
 }
 
@@ -103,6 +132,7 @@ export function OutgoingBubble({ item, sender }: { item: Outgoing; sender: strin
       status={failed ? "failed" : "pending"}
       sender={sender}
       text={item.text}
+      attachments={item.media ? [item.media] : []}
       createdAt={item.created_at}
     >
       <span class={failed ? "delivery delivery-failed" : "delivery delivery-pending"} data-testid="delivery-status">

@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { dayKey, dayLabel } from "../format";
 import { errorText, useT } from "../i18n";
 import { contactName } from "../model";
@@ -98,6 +98,7 @@ function Messages({ thread, conversation }: { thread: ThreadState; conversation:
   const outgoing = useStore((s) => s.outgoing);
   const mine = outgoing.filter((o) => o.conversation_id === thread.id);
   const scroller = useRef<HTMLDivElement>(null);
+  const content = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const sentCount = useRef(mine.length);
   const [unseen, setUnseen] = useState(false);
@@ -118,6 +119,19 @@ function Messages({ thread, conversation }: { thread: ThreadState; conversation:
     if (stick.current) el.scrollTop = el.scrollHeight;
     else if (count > 0) setUnseen(true);
   }, [count, thread.id]);
+
+  // Pinned to the bottom, the view stays there when the list grows without a new row (a
+  // delivery error, a picture loading) or the pane shrinks (a notice, an attachment chip).
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el || !content.current || typeof ResizeObserver === "undefined") return undefined;
+    const observer = new ResizeObserver(() => {
+      if (stick.current) el.scrollTop = el.scrollHeight;
+    });
+    observer.observe(el);
+    observer.observe(content.current);
+    return () => observer.disconnect();
+  }, []);
 
   function onScroll(): void {
     const el = scroller.current;
@@ -153,19 +167,21 @@ function Messages({ thread, conversation }: { thread: ThreadState; conversation:
   return (
     <div class="messages-wrap">
       <div class="messages" ref={scroller} onScroll={onScroll} role="log" aria-live="polite">
-        {thread.loading && count === 0 && <p class="thread-note">{t.thread.loading}</p>}
-        {!thread.loading && !thread.error && count === 0 && <p class="thread-note">{t.thread.empty}</p>}
-        {thread.error && (
-          <div class="thread-note thread-error" role="alert">
-            <p>
-              {t.thread.loadError} {errorText(t, thread.error)}
-            </p>
-            <button type="button" class="btn btn-small" onClick={reloadThread}>
-              {t.thread.retry}
-            </button>
-          </div>
-        )}
-        {rows}
+        <div ref={content}>
+          {thread.loading && count === 0 && <p class="thread-note">{t.thread.loading}</p>}
+          {!thread.loading && !thread.error && count === 0 && <p class="thread-note">{t.thread.empty}</p>}
+          {thread.error && (
+            <div class="thread-note thread-error" role="alert">
+              <p>
+                {t.thread.loadError} {errorText(t, thread.error)}
+              </p>
+              <button type="button" class="btn btn-small" onClick={reloadThread}>
+                {t.thread.retry}
+              </button>
+            </div>
+          )}
+          {rows}
+        </div>
       </div>
       {unseen && (
         <button type="button" class="btn btn-small jump" onClick={toBottom}>
