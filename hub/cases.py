@@ -18,7 +18,7 @@ from hub.directory import Directory
 from hub.ingest import case_location
 from hub.models import Delivery, Direction, Kind, SenderType, Status, utcnow
 from hub.store import schema as s
-from hub.store.queries import advance, conversation_by_id, insert_message
+from hub.store.queries import advance, conversation_by_id, insert_message, message_by_id
 from hub.views import conversation_view, message_view, preview
 
 
@@ -290,7 +290,7 @@ def requeue(
         .where(m.id == message_id)
         .values(delivery_status=Delivery.PENDING, error=None)
     )
-    fresh = conn.execute(select(s.message).where(m.id == message_id)).one()
+    fresh = message_by_id(conn, message_id)
     return Reply(
         message_view(fresh), conversation_view(conv, directory), False, True, conv.reply_to
     )

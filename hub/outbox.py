@@ -26,7 +26,7 @@ from hub.events import MessageCreated
 from hub.models import Delivery, Kind, Outbound, advances, utcnow
 from hub.service import HubService
 from hub.store import schema as s
-from hub.store.queries import conversation_with_contact
+from hub.store.queries import conversation_with_contact, message_by_id
 from hub.views import conversation_view, message_view
 
 log = logging.getLogger(__name__)
@@ -134,7 +134,7 @@ def record(
         )
         .values(**changes)
     )
-    return conn.execute(select(s.message).where(s.message.c.id == claim.out.message_id)).first()
+    return message_by_id(conn, claim.out.message_id)
 
 
 class OutboxRelay:

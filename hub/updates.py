@@ -26,7 +26,7 @@ from hub.models import (
     utcnow,
 )
 from hub.store import schema as s
-from hub.store.queries import conversation_with_contact
+from hub.store.queries import conversation_with_contact, message_by_id
 from hub.views import conversation_view, message_view
 
 NOTHING = Accepted(message=None, conversation=None, duplicate=True)
@@ -152,8 +152,9 @@ def quoted_ids(conn: Connection, inbox: InboxRef, external_ids: set[str]) -> dic
 
 
 def _changed(conn: Connection, directory: Directory, row: Any) -> Accepted:
-    m = row._mapping if hasattr(row, "_mapping") else row
-    conv = conversation_with_contact(conn, m["conversation_id"])
+    """The message as it is now (with its agent's name), and its conversation."""
+    m = message_by_id(conn, (row._mapping if hasattr(row, "_mapping") else row)["id"])
+    conv = conversation_with_contact(conn, m.conversation_id)
     return Accepted(
         message=message_view(m),
         conversation=conversation_view(conv, directory),

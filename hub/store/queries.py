@@ -88,6 +88,15 @@ def conversation_by_id(conn: Connection, conv_id: int) -> Any:
     return conn.execute(conversation_select().where(s.conversation.c.id == conv_id)).first()
 
 
+def message_by_id(conn: Connection, message_id: int) -> Any:
+    """One message with its agent's name, as the views show it."""
+    return conn.execute(
+        select(*s.message.c, s.agent.c.name.label("sender_name"))
+        .outerjoin(s.agent, s.agent.c.id == s.message.c.sender_agent_id)
+        .where(s.message.c.id == message_id)
+    ).first()
+
+
 def message_page(
     conn: Connection, conv_id: int, after_seq: int, limit: int, *, include_private: bool
 ) -> list[Any]:

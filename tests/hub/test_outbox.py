@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import select, update
 
 from hub.app import RELAY, create_app
+from hub.events import MessageCreated
 from hub.ingest import IngestJob
 from hub.keys import AUTH
 from hub.models import Delivery, Inbound, Sender, StatusUpdate
@@ -200,3 +201,21 @@ async def test_a_receipt_that_comes_before_its_send_is_recorded_is_kept_for_it(h
     await until(read)
     left = await hub.store.read(lambda c: c.execute(select(s.early_status)).all())
     assert left == []
+
+
+async def test_the_status_update_of_a_reply_still_names_its_agent(hub: Any) -> None:
+    seen: list[dict[str, Any]] = []
+
+    async def listen(event: MessageCreated) -> None:
+        seen.append(event.message)
+
+    hub.service.bus.subscribe(MessageCreated, listen)
+    conv_id = await open_case(hub)
+    sent = await reply(hub, await _principal(hub), conv_id, "Segera kami tangani")
+
+    async def delivered() -> bool:
+        return any(m["id"] == sent["id"] and m["delivery_status"] == "sent" for m in seen)
+
+    await until(delivered)
+    names = {m["sender_name"] for m in seen if m["id"] == sent["id"]}
+    assert names == {sent["sender_name"]} and sent["sender_name"]
