@@ -6,7 +6,6 @@ joining them into every query.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +15,7 @@ from hub.config import Settings
 from hub.models import InboxRef, utcnow
 from hub.store import schema as s
 from hub.store.queries import new_id
+from hub.templates import template_view, templates_of
 
 
 @dataclass(frozen=True)
@@ -113,28 +113,3 @@ def ensure_opd(conn: Connection, org_id: int, slug: str, name: str) -> int:
         conn,
         insert(s.opd).values(organization_id=org_id, slug=slug, name=name, created_at=utcnow()),
     )
-
-
-PLACEHOLDER = re.compile(r"\{\{(\d+)\}\}")
-
-
-def templates_of(inbox: InboxRef) -> list[dict[str, Any]]:
-    """The approved message templates configured on an inbox ([[inboxes.templates]])."""
-    found = inbox.options.get("templates") or []
-    return [t for t in found if isinstance(t, dict)]
-
-
-def template_view(template: dict[str, Any]) -> dict[str, Any]:
-    body = str(template.get("body", ""))
-    return {
-        "name": template.get("name"),
-        "language": template.get("language"),
-        "body": body,
-        "parameters": max((int(n) for n in PLACEHOLDER.findall(body)), default=0),
-    }
-
-
-def render_template(template: dict[str, Any], parameters: list[str]) -> str:
-    """The text the resident will read: the body with {{1}}, {{2}}... filled in."""
-    body = str(template.get("body", ""))
-    return PLACEHOLDER.sub(lambda m: parameters[int(m.group(1)) - 1], body)

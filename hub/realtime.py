@@ -20,8 +20,9 @@ from hub.auth import SESSION_COOKIE, Auth, Principal
 from hub.cases import CaseError
 from hub.events import ConversationChanged, EventBus, MessageCreated, Typing
 from hub.models import Status
-from hub.service import PAGE_MAX, HubService, TemplateChoice
+from hub.service import PAGE_MAX, HubService
 from hub.store.db import StorageUnavailable
+from hub.templates import BadTemplate, TemplateChoice
 from hub.views import public_conversation_view
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,8 @@ def guarded(handler: Handler) -> Handler:
             return ack_error("bad_request", str(exc))
         except CaseError as exc:
             return ack_error(exc.code, str(exc))
+        except BadTemplate as exc:
+            return ack_error("bad_template", str(exc))
         except StorageUnavailable:
             return ack_error("unavailable", "storage is unavailable; try again shortly")
         except Exception:

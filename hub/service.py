@@ -10,21 +10,17 @@ import base64
 import binascii
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, insert, select, update
 
-from hub import cases, ingest
+from hub import cases, ingest, templates
 from hub.auth import Principal, VisitorTokens
 from hub.channel import Accepted, Channel, HubUnavailable, InboundRejected, Thread
 from hub.directory import (
     Directory,
     load_directory,
-    render_template,
-    template_view,
-    templates_of,
 )
 from hub.events import ConversationChanged, Event, EventBus, MessageCreated, Typing
 from hub.media import MediaFile, MediaStore, MediaTooLarge
@@ -281,7 +277,7 @@ class HubService:
         private: bool = False,
         client_id: str | None = None,
         media_ids: Sequence[str] = (),
-        template: TemplateChoice | None = None,
+        template: templates.TemplateChoice | None = None,
     ) -> cases.Reply:
         if template is None and not text.strip() and not media_ids:
             raise cases.CaseError("empty", "message is empty")
@@ -298,7 +294,10 @@ class HubService:
             inbox = directory.inboxes[conv.inbox_id]
             body, picked = text, None
             if template is not None:
-                body, picked = _template(inbox, template)
+                try:
+                    body, picked = templates.pick(inbox, template)
+                except templates.BadTemplate as exc:
+                    raise cases.CaseError("bad_template", str(exc)) from None
             return cases.reply(
                 conn,
                 directory,
@@ -435,54 +434,6 @@ class HubService:
 
         rows = await self.store.read(job)
         return [message_view(r) for r in rows[:limit]], len(rows) > limit
-
-
-@dataclass(frozen=True)
-class TemplateChoice:
-    """An agent's pick of one of the inbox's approved templates, with its parameters."""
-
-    name: str
-    parameters: list[str]
-    language: str | None = None
-
-    @classmethod
-    def read(cls, value: object) -> TemplateChoice | None:
-        """`{"name": ..., "language"?: ..., "parameters"?: [str]}` as the API and socket take it."""
-        if value is None:
-            return None
-        if not isinstance(value, dict) or not isinstance(value.get("name"), str):
-            raise cases.CaseError("bad_template", "template must be an object with a name")
-        parameters = value.get("parameters", [])
-        language = value.get("language")
-        if not isinstance(parameters, list) or not all(isinstance(p, str) for p in parameters):
-            raise cases.CaseError("bad_template", "template parameters must be strings")
-        if language is not None and not isinstance(language, str):
-            raise cases.CaseError("bad_template", "template language must be a string")
-        return cls(value["name"], parameters, language)
-
-
-def _template(inbox: InboxRef, choice: TemplateChoice) -> tuple[str, dict[str, Any]]:
-    """The text the resident will read and the attachment that tells the channel what to
-    send, for one of the inbox's approved templates."""
-    for template in templates_of(inbox):
-        if template.get("name") != choice.name:
-            continue
-        if choice.language not in (None, template.get("language")):
-            continue
-        needed = template_view(template)["parameters"]
-        if len(choice.parameters) != needed:
-            raise cases.CaseError(
-                "bad_template", f"template {choice.name} takes {needed} parameter(s)"
-            )
-        picked = {
-            "source": "template",
-            "kind": "template",
-            "name": template["name"],
-            "language": template.get("language"),
-            "parameters": list(choice.parameters),
-        }
-        return render_template(template, choice.parameters), picked
-    raise cases.CaseError("bad_template", f"this inbox has no template {choice.name!r}")
 
 
 async def _for_channel(call: Awaitable[T]) -> T:

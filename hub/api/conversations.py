@@ -8,7 +8,8 @@ from hub.api.deps import int_query, json_body, path_id, require_agent, text_fiel
 from hub.api.errors import api_error
 from hub.keys import SERVICE
 from hub.models import Status
-from hub.service import PAGE_MAX, TemplateChoice
+from hub.service import PAGE_MAX
+from hub.templates import TemplateChoice
 
 STATUSES = {str(s) for s in Status}
 

@@ -12,6 +12,7 @@ from hub.cases import CaseError
 from hub.channel import ChannelError, InboundRejected
 from hub.service import BadCursor
 from hub.store.db import StorageUnavailable
+from hub.templates import BadTemplate
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except CaseError as exc:
         raise api_error(CASE_STATUS.get(exc.code, 422), exc.code, str(exc)) from None
+    except BadTemplate as exc:
+        raise api_error(422, "bad_template", str(exc)) from None
     except InboundRejected as exc:
         raise api_error(exc.status, exc.code, str(exc)) from None
     except ChannelError as exc:

@@ -19,8 +19,8 @@ from sqlalchemy import select, update
 from hub.cases import CaseError
 from hub.keys import AUTH
 from hub.models import utcnow
-from hub.service import TemplateChoice
 from hub.store import schema as s
+from hub.templates import TemplateChoice
 from tests.channels.whatsapp.conftest import load, raw
 from tests.channels.whatsapp.fake_graph_api import FakeGraphApi
 from tests.channels.whatsapp.hub import deliver, start_hub, wa_inbox
