@@ -15,8 +15,8 @@ from sqlalchemy import Connection, insert, select, update
 from hub import media
 from hub.auth import Principal
 from hub.directory import Directory
-from hub.ingest import case_location
 from hub.models import Delivery, Direction, Kind, SenderType, Status, utcnow
+from hub.places import case_location
 from hub.store import schema as s
 from hub.store.queries import advance, conversation_by_id, insert_message, message_by_id
 from hub.views import conversation_view, message_view, preview

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from hub import media, updates
+from hub import media, places, updates
 from hub.channel import Accepted, InboundRejected
 from hub.directory import Directory
 from hub.models import (
@@ -362,7 +362,7 @@ def _store_messages(
         if entry.item.attachments:
             media.link(conn, entry.conversation["id"], entry.item.attachments)
         if entry.item.kind == Kind.LOCATION and not entry.conversation.get("location"):
-            _locate(conn, entry.conversation, entry.item, message_id)
+            places.locate(conn, entry.conversation, entry.item, message_id)
     seen: set[int] = set()
     for entry, message_id, row in zip(entries, ids, rows, strict=True):
         conv = entry.conversation
@@ -385,31 +385,6 @@ def _link_quotes(conn: Connection, entries: list[_Entry], rows: list[dict[str, A
         found = updates.quoted_ids(conn, inbox, wanted)
         for entry, row in quoting:
             row["reply_to_id"] = found.get(entry.item.reply_to or "")
-
-
-def _locate(conn: Connection, conv: dict[str, Any], item: Inbound, message_id: int) -> None:
-    """The first place a resident shares becomes the case's location (an agent may pick
-    another later)."""
-    found = case_location(item.attachments, message_id)
-    if found is not None:
-        conv["location"] = found
-        conn.execute(
-            update(s.conversation)
-            .where(s.conversation.c.id == conv["id"], s.conversation.c.location.is_(None))
-            .values(location=found)
-        )
-
-
-def case_location(attachments: Any, message_id: int) -> dict[str, Any] | None:
-    """A location attachment as a case's location: where, what it is called, which message."""
-    for a in attachments or ():
-        if isinstance(a, dict) and a.get("kind") == "location" and "latitude" in a:
-            place = {"latitude": a["latitude"], "longitude": a["longitude"]}
-            for name in ("title", "name", "address"):
-                if a.get(name):
-                    place["title" if name == "name" else name] = a[name]
-            return {**place, "message_id": message_id}
-    return None
 
 
 def _message_row(entry: _Entry, seq: int, now: datetime) -> dict[str, Any]:
