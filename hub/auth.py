@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,44 @@ class Principal:
         if self.sees_all_opds:
             return None
         return [self.opd_id] if self.opd_id is not None else []
+
+
+class Action(StrEnum):
+    """What an agent may ask of the hub; every API route and socket event names one."""
+
+    SELF = "self"  # their own session and profile
+    CASE_READ = "case.read"  # list, read, messages, files, join, sync
+    CASE_WRITE = "case.write"  # reply, note, typing, read marker, status, location, files
+    CASE_TAKE = "case.take"  # take a case for themselves
+    CASE_ASSIGN = "case.assign"  # give a case to another agent
+    CASE_TRANSFER = "case.transfer"  # disposisi to another OPD, accept or return one
+    REPORTS = "reports.read"
+    ADMIN = "admin.manage"  # OPDs, agents, inboxes, categories, canned responses
+
+
+#: Which role may do what. The OPD scope comes on top: only an admin reaches every OPD.
+RULES: dict[Role, frozenset[Action]] = {
+    Role.ADMIN: frozenset(Action),
+    Role.SUPERVISOR: frozenset(Action) - {Action.ADMIN},
+    Role.AGENT: frozenset(Action) - {Action.ADMIN, Action.CASE_ASSIGN, Action.REPORTS},
+}
+
+
+class Denied(Exception):
+    """An agent asked for what they may not have; `code` is the API's answer."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code  # "not_found" (a case they may not see) or "forbidden"
+
+
+def authorize(principal: Principal, action: Action, opd_id: int | None = None) -> None:
+    """The one decision: may this agent do this (to a case of this OPD)? A case of another
+    OPD is "not found", exactly like a case that does not exist."""
+    if opd_id is not None and not principal.can_see(opd_id):
+        raise Denied("not_found", "not found")
+    if action not in RULES[principal.role]:
+        raise Denied("forbidden", f"your role ({principal.role}) may not do this")
 
 
 def hash_password(password: str) -> str:

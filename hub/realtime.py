@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 import socketio
 
-from hub.auth import SESSION_COOKIE, Auth, Principal
+from hub.auth import SESSION_COOKIE, Action, Auth, Denied, Principal, authorize
 from hub.cases import CaseError
 from hub.events import ConversationChanged, EventBus, MessageCreated, Typing
 from hub.models import Status
@@ -78,26 +78,42 @@ def ack_error(code: str, message: str) -> dict[str, Any]:
 Handler = Callable[..., Awaitable[dict[str, Any]]]
 
 
-def guarded(handler: Handler) -> Handler:
-    """Every event answers one ack object; a bad payload never drops the connection."""
+def guarded(action: Action, *, case: bool = False) -> Callable[[Handler], Handler]:
+    """Every event is authorised (auth.authorize, against the OPD of the case it names when
+    `case`) and answers one ack object; a bad payload never drops the connection."""
 
-    async def wrapper(self: Any, sid: str, data: Any = None) -> dict[str, Any]:
-        try:
-            return await handler(self, sid, data)
-        except BadRequest as exc:
-            return ack_error("bad_request", str(exc))
-        except CaseError as exc:
-            return ack_error(exc.code, str(exc))
-        except BadTemplate as exc:
-            return ack_error("bad_template", str(exc))
-        except StorageUnavailable:
-            return ack_error("unavailable", "storage is unavailable; try again shortly")
-        except Exception:
-            log.exception("socket event %s failed", handler.__name__)
-            return ack_error("internal", "internal error")
+    def wrap(handler: Handler) -> Handler:
+        async def wrapper(self: Any, sid: str, data: Any = None) -> dict[str, Any]:
+            try:
+                principal = await self._principal(sid)
+                opd_id = None
+                if case:
+                    opd_id = await self.service.case_opd(field(data, "conversation_id", int))
+                    if opd_id is None:
+                        return ack_error("not_found", "conversation not found")
+                authorize(principal, action, opd_id)
+                return await handler(self, sid, data)
+            except Denied as exc:
+                found = exc.code == "not_found"
+                return ack_error(exc.code, "conversation not found" if found else str(exc))
+            except BadRequest as exc:
+                return ack_error("bad_request", str(exc))
+            except CaseError as exc:
+                return ack_error(exc.code, str(exc))
+            except BadTemplate as exc:
+                return ack_error("bad_template", str(exc))
+            except StorageUnavailable:
+                return ack_error("unavailable", "storage is unavailable; try again shortly")
+            except Exception:
+                log.exception("socket event %s failed", handler.__name__)
+                return ack_error("internal", "internal error")
 
-    wrapper.__name__ = handler.__name__
-    return wrapper
+        wrapper.__name__ = handler.__name__
+        wrapper.permission = action  # type: ignore[attr-defined]
+        wrapper.scope = "case" if case else None  # type: ignore[attr-defined]
+        return wrapper
+
+    return wrap
 
 
 def field(data: Any, name: str, kind: type, *, required: bool = True, default: Any = None) -> Any:
@@ -154,7 +170,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         principal: Principal = session["principal"]
         return principal
 
-    @guarded
+    @guarded(Action.CASE_READ, case=True)
     async def on_join(self, sid: str, data: Any) -> dict[str, Any]:
         conv_id = field(data, "conversation_id", int)
         after = field(data, "after_seq", int, required=False, default=0)
@@ -164,13 +180,13 @@ class AgentNamespace(socketio.AsyncNamespace):
         await self.enter_room(sid, f"conv:{conv_id}")
         return {"ok": True, "conversation": conversation, "messages": messages, "more": more}
 
-    @guarded
+    @guarded(Action.SELF)
     async def on_leave(self, sid: str, data: Any) -> dict[str, Any]:
         conv_id = field(data, "conversation_id", int)
         await self.leave_room(sid, f"conv:{conv_id}")
         return {"ok": True}
 
-    @guarded
+    @guarded(Action.CASE_READ, case=True)
     async def on_sync(self, sid: str, data: Any) -> dict[str, Any]:
         conv_id = field(data, "conversation_id", int)
         after = field(data, "after_seq", int)
@@ -178,7 +194,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         messages, more = await self.service.messages(principal, conv_id, after, PAGE_MAX)
         return {"ok": True, "messages": messages, "more": more}
 
-    @guarded
+    @guarded(Action.CASE_WRITE, case=True)
     async def on_send(self, sid: str, data: Any) -> dict[str, Any]:
         conv_id = field(data, "conversation_id", int)
         text = field(data, "text", str)
@@ -195,20 +211,20 @@ class AgentNamespace(socketio.AsyncNamespace):
         )
         return {"ok": True, "message": result.message}
 
-    @guarded
+    @guarded(Action.CASE_WRITE, case=True)
     async def on_typing(self, sid: str, data: Any) -> dict[str, Any]:
         conv_id = field(data, "conversation_id", int)
         typing = field(data, "typing", bool)
         await self.service.agent_typing(await self._principal(sid), conv_id, typing, sid)
         return {"ok": True}
 
-    @guarded
+    @guarded(Action.CASE_WRITE, case=True)
     async def on_read(self, sid: str, data: Any) -> dict[str, Any]:
         conv_id = field(data, "conversation_id", int)
         await self.service.mark_read(await self._principal(sid), conv_id)
         return {"ok": True}
 
-    @guarded
+    @guarded(Action.CASE_WRITE, case=True)
     async def on_status(self, sid: str, data: Any) -> dict[str, Any]:
         conv_id = field(data, "conversation_id", int)
         raw = field(data, "status", str)

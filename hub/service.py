@@ -393,6 +393,12 @@ class HubService:
         row = await self.store.read(lambda c: cases.visible_conversation(c, principal, conv_id))
         self.emit(Typing(conv_id, row.inbox_id, row.reply_to, "agent", typing, principal.name, sid))
 
+    async def case_opd(self, conv_id: int) -> int | None:
+        """The OPD that owns a case (None: no such case), for authorisation."""
+        query = select(s.conversation.c.opd_id).where(s.conversation.c.id == conv_id)
+        found = await self.store.read(lambda c: c.execute(query).scalar())
+        return None if found is None else int(found)
+
     async def conversation(self, principal: Principal, conv_id: int) -> dict[str, Any]:
         row = await self.store.read(lambda c: cases.visible_conversation(c, principal, conv_id))
         return conversation_view(row, self.directory)

@@ -14,6 +14,7 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup
 
+from hub.api.deps import public
 from hub.keys import SERVICE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +48,7 @@ def script_json(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+@public
 async def bundle(request: web.Request) -> web.StreamResponse:
     path = BUNDLES[request.match_info.route.resource.canonical]  # type: ignore[union-attr]
     if not path.exists():
@@ -55,6 +57,7 @@ async def bundle(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(path, headers=headers)
 
 
+@public
 async def widget_frame(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     inbox = service.inbox(request.query.get("inbox", ""))
@@ -77,12 +80,14 @@ async def widget_frame(request: web.Request) -> web.Response:
     )
 
 
+@public
 async def console(request: web.Request) -> web.Response:
     return render(
         request, "console.html", app_js_url="/console/app.js", app_css_url="/console/app.css"
     )
 
 
+@public
 async def demo(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     opds = []

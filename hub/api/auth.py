@@ -6,9 +6,9 @@ from typing import Any
 
 from aiohttp import web
 
-from hub.api.deps import check_origin, json_body, require_agent, text_field
+from hub.api.deps import allow, check_origin, json_body, principal_of, public, text_field
 from hub.api.errors import api_error
-from hub.auth import SESSION_COOKIE, Principal
+from hub.auth import SESSION_COOKIE, Action, Principal
 from hub.keys import AUTH, SERVICE, SETTINGS
 
 
@@ -23,6 +23,7 @@ def agent_view(request: web.Request, principal: Principal) -> dict[str, Any]:
     }
 
 
+@public
 async def login(request: web.Request) -> web.Response:
     check_origin(request)
     data = await json_body(request)
@@ -49,6 +50,7 @@ async def login(request: web.Request) -> web.Response:
     return response
 
 
+@public
 async def logout(request: web.Request) -> web.Response:
     check_origin(request)
     token = request.cookies.get(SESSION_COOKIE)
@@ -59,6 +61,7 @@ async def logout(request: web.Request) -> web.Response:
     return response
 
 
+@allow(Action.SELF)
 async def me(request: web.Request) -> web.Response:
-    principal = await require_agent(request)
+    principal = principal_of(request)
     return web.json_response({"agent": agent_view(request, principal)})

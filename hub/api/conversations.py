@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.api.deps import int_query, json_body, path_id, require_agent, text_field
+from hub.api.deps import allow, int_query, json_body, path_id, principal_of, text_field
 from hub.api.errors import api_error
+from hub.auth import Action
 from hub.keys import SERVICE
 from hub.models import Status
 from hub.service import PAGE_MAX
@@ -14,8 +15,9 @@ from hub.templates import TemplateChoice
 STATUSES = {str(s) for s in Status}
 
 
+@allow(Action.CASE_READ)
 async def list_conversations(request: web.Request) -> web.Response:
-    principal = await require_agent(request)
+    principal = principal_of(request)
     status = request.query.get("status") or None
     if status is not None and status not in STATUSES:
         raise api_error(400, "bad_request", "status must be open, pending, resolved or closed")
@@ -29,14 +31,16 @@ async def list_conversations(request: web.Request) -> web.Response:
     return web.json_response({"items": items, "next": cursor})
 
 
+@allow(Action.CASE_READ, case="id")
 async def get_conversation(request: web.Request) -> web.Response:
-    principal = await require_agent(request)
+    principal = principal_of(request)
     conversation = await request.app[SERVICE].conversation(principal, path_id(request))
     return web.json_response(conversation)
 
 
+@allow(Action.CASE_READ, case="id")
 async def list_messages(request: web.Request) -> web.Response:
-    principal = await require_agent(request)
+    principal = principal_of(request)
     after = int_query(request, "cursor", 0)
     limit = int_query(request, "limit", 50)
     items, more = await request.app[SERVICE].messages(
@@ -46,8 +50,9 @@ async def list_messages(request: web.Request) -> web.Response:
     return web.json_response({"items": items, "next": cursor})
 
 
+@allow(Action.CASE_WRITE, case="id")
 async def post_message(request: web.Request) -> web.Response:
-    principal = await require_agent(request)
+    principal = principal_of(request)
     conv_id = path_id(request)
     data = await json_body(request)
     text = text_field(data, "text", required=False) or ""
@@ -80,9 +85,10 @@ def media_ids(value: object) -> list[str]:
     return [a["media_id"] for a in value]
 
 
+@allow(Action.CASE_WRITE, case="id")
 async def retry(request: web.Request) -> web.Response:
     """Send a failed reply again."""
-    principal = await require_agent(request)
+    principal = principal_of(request)
     try:
         message_id = int(request.match_info["message_id"])
     except ValueError:
@@ -91,8 +97,9 @@ async def retry(request: web.Request) -> web.Response:
     return web.json_response({"message": result.message})
 
 
+@allow(Action.CASE_WRITE, case="id")
 async def post_status(request: web.Request) -> web.Response:
-    principal = await require_agent(request)
+    principal = principal_of(request)
     conv_id = path_id(request)
     data = await json_body(request)
     raw = text_field(data, "status") or ""
@@ -102,9 +109,10 @@ async def post_status(request: web.Request) -> web.Response:
     return web.json_response({"conversation": conversation})
 
 
+@allow(Action.CASE_WRITE, case="id")
 async def post_location(request: web.Request) -> web.Response:
     """Make the place a message shares the case's location."""
-    principal = await require_agent(request)
+    principal = principal_of(request)
     data = await json_body(request)
     message_id = data.get("message_id")
     if not isinstance(message_id, int) or isinstance(message_id, bool):

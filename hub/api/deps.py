@@ -2,18 +2,86 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from hub.api.errors import api_error
-from hub.auth import SESSION_COOKIE, Principal
+from hub.auth import SESSION_COOKIE, Action, Denied, Principal, authorize
 from hub.channel import BodyTooLarge, read_limited
-from hub.keys import AUTH
+from hub.keys import AUTH, SERVICE
 
 MAX_JSON = 64 * 1024
+PRINCIPAL = web.RequestKey("principal", Principal)
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def allow(
+    action: Action, *, case: str | None = None, media: str | None = None
+) -> Callable[[Handler], Handler]:
+    """Every API handler says what it does: the agent is authenticated and authorised
+    (auth.authorize, against the OPD of the case the path names) before the handler runs."""
+
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def checked(request: web.Request) -> web.StreamResponse:
+            principal = await require_agent(request)
+            opd_id = await _opd_of(request, case, media)
+            try:
+                authorize(principal, action, opd_id)
+            except Denied as exc:
+                if exc.code == "not_found":
+                    raise api_error(404, "not_found", f"{_noun(case)} not found") from None
+                raise api_error(403, exc.code, str(exc)) from None
+            request[PRINCIPAL] = principal
+            return await handler(request)
+
+        checked.permission = action  # type: ignore[attr-defined]
+        checked.scope = "case" if case else "media" if media else None  # type: ignore[attr-defined]
+        return checked
+
+    return wrap
+
+
+def public(handler: Handler) -> Handler:
+    """A route anyone may call (log in, health, the API document)."""
+    handler.permission = None  # type: ignore[attr-defined]
+    handler.scope = None  # type: ignore[attr-defined]
+    return handler
+
+
+def principal_of(request: web.Request) -> Principal:
+    return request[PRINCIPAL]
+
+
+async def _opd_of(request: web.Request, case: str | None, media: str | None) -> int | None:
+    """The OPD that owns the case (or the file's case) the path names; 404 when none."""
+    if case is not None:
+        try:
+            conv_id = int(request.match_info[case])
+        except ValueError:
+            raise api_error(404, "not_found", "conversation not found") from None
+    elif media is not None:
+        found = await request.app[SERVICE].media.get(request.match_info[media])
+        if found is None or found.conversation_id is None:
+            raise api_error(404, "not_found", "file not found")
+        conv_id = found.conversation_id
+    else:
+        return None
+    opd_id = await request.app[SERVICE].case_opd(conv_id)
+    if opd_id is None:
+        raise api_error(404, "not_found", f"{_noun(case)} not found")
+    return opd_id
+
+
+def _noun(case: str | None) -> str:
+    return "conversation" if case is not None else "file"
 
 
 async def require_agent(request: web.Request) -> Principal:

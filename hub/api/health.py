@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.api.deps import public
 from hub.keys import STORE
 
 
+@public
 async def healthz(request: web.Request) -> web.Response:
     ok = await request.app[STORE].ping()
     body = {"status": "ok" if ok else "degraded", "storage": "ok" if ok else "unavailable"}

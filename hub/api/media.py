@@ -7,16 +7,18 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from hub.api.deps import path_id, require_agent
+from hub.api.deps import allow, path_id, principal_of
 from hub.api.errors import api_error
+from hub.auth import Action
 from hub.keys import SERVICE
 
 CHUNK = 256 * 1024
 
 
+@allow(Action.CASE_WRITE, case="id")
 async def upload(request: web.Request) -> web.Response:
     """The body is the file itself; Content-Type says what it is, ?name= what it is called."""
-    principal = await require_agent(request)
+    principal = principal_of(request)
     conv_id = path_id(request)
     service = request.app[SERVICE]
     limit = service.media.max_bytes
@@ -39,8 +41,9 @@ async def upload(request: web.Request) -> web.Response:
     return web.json_response({"media": found}, status=201)
 
 
+@allow(Action.CASE_READ, media="media_id")
 async def download(request: web.Request) -> web.StreamResponse:
-    principal = await require_agent(request)
+    principal = principal_of(request)
     found = await request.app[SERVICE].media_file(principal, request.match_info["media_id"])
     disposition = "inline" if found.inline else "attachment"
     name = found.file_name or found.id

@@ -6,6 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
+from hub.api.deps import public
+
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -353,5 +355,6 @@ DOCUMENT: dict[str, Any] = {
 }
 
 
+@public
 async def openapi(request: web.Request) -> web.Response:
     return web.json_response(DOCUMENT)

@@ -9,7 +9,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -112,26 +113,28 @@ def seed_undeliverable_case(database: Path) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def hub_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`kanal demo` then `kanal serve`, as `make run` does, in a fresh folder; plus one
-    case whose replies cannot be delivered."""
+@contextmanager
+def demo_hub(
+    folder: Path, seed: Callable[[Path], None], config: Path | None = None, **env: str
+) -> Iterator[str]:
+    """`kanal demo` then `kanal serve`, as `make run` does, in `folder`; `seed` gets the
+    database file in between, before the hub reads it. Yields the hub's URL."""
     for bundle in ("widget/dist/loader.js", "widget/dist/app.js", "agent_console/dist/app.js"):
         if not (ROOT / bundle).exists():
             missing(f"{bundle} is not built: run `make setup`")
-    folder = tmp_path_factory.mktemp("hub")
     port = free_port()
-    env = {
+    environ = {
         **os.environ,
         "KANAL_SERVER__PORT": str(port),
         "KANAL_SERVER__PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "KANAL_MEDIA__MAX_BYTES": str(MAX_MEDIA_BYTES),
+        **env,
     }
     kanal = [sys.executable, "-m", "hub.cli"]
-    subprocess.run([*kanal, "demo"], cwd=folder, env=env, check=True, capture_output=True)
-    seed_undeliverable_case(folder / "data" / "kanal.db")
+    subprocess.run([*kanal, "demo"], cwd=folder, env=environ, check=True, capture_output=True)
+    seed(folder / "data" / "kanal.db")
+    serve = [*kanal, "serve", *(["--config", str(config)] if config else [])]
     log = open(folder / "serve.log", "wb")  # noqa: SIM115 - closed below
-    server = subprocess.Popen([*kanal, "serve"], cwd=folder, env=env, stdout=log, stderr=log)
+    server = subprocess.Popen(serve, cwd=folder, env=environ, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -150,6 +153,16 @@ def hub_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.terminate()
         server.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def hub_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo city, plus one case whose replies cannot be delivered."""
+    folder = tmp_path_factory.mktemp("hub")
+    with demo_hub(
+        folder, seed_undeliverable_case, KANAL_MEDIA__MAX_BYTES=str(MAX_MEDIA_BYTES)
+    ) as url:
+        yield url
 
 
 @pytest.fixture

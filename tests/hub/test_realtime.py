@@ -209,9 +209,9 @@ async def test_agent_without_credentials_is_refused(hub: Any) -> None:
     ("event", "payload"),
     [
         ("join", {"conversation_id": "1"}),
-        ("send", {"conversation_id": 1}),
+        ("send", {"conversation_id": "CASE"}),
         ("send", {"conversation_id": True, "text": "x"}),
-        ("status", {"conversation_id": 1, "status": "done"}),
+        ("status", {"conversation_id": "CASE", "status": "done"}),
         ("typing", None),
         ("sync", [1, 2]),
     ],
@@ -220,6 +220,10 @@ async def test_malformed_agent_events_get_an_error_ack(
     hub: Any, sockets: Any, event: str, payload: Any
 ) -> None:
     officer = await agent(hub, sockets)
+    if isinstance(payload, dict) and payload.get("conversation_id") == "CASE":
+        warga = await resident(hub, sockets)
+        sent = await warga.call("send", {"client_id": "w1", "text": "Lampu mati"}, namespace=W)
+        payload = {**payload, "conversation_id": sent["conversation"]["id"]}
     ack = await officer.call(event, payload, namespace=A)
     assert ack["ok"] is False and ack["error"]["code"] == "bad_request"
     assert officer.connected
