@@ -1,5 +1,5 @@
 // REST client for /api/v1 (same origin, session cookie).
-import type { Agent, Conversation, ErrorBody, Media, Message, Page, Status, StatusFilter } from "./types";
+import type { Agent, Conversation, ErrorBody, Media, Message, Page, Status, StatusFilter, TemplateChoice } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -80,14 +80,25 @@ export function listMessages(conversationId: number, cursor: string | null, limi
   return request("GET", `/conversations/${conversationId}/messages?${query({ limit, cursor })}`);
 }
 
+export async function getConversation(conversationId: number): Promise<Conversation> {
+  return request("GET", `/conversations/${conversationId}`);
+}
+
 export async function postMessage(
   conversationId: number,
   text: string,
   isPrivate: boolean,
   clientId: string,
   mediaId: string | null = null,
+  template: TemplateChoice | null = null,
 ): Promise<Message> {
-  const body = { text, private: isPrivate, client_id: clientId, attachments: mediaId ? [{ media_id: mediaId }] : undefined };
+  const body = {
+    text,
+    private: isPrivate,
+    client_id: clientId,
+    attachments: mediaId ? [{ media_id: mediaId }] : undefined,
+    template: template ?? undefined,
+  };
   return (await request<{ message: Message }>("POST", `/conversations/${conversationId}/messages`, body)).message;
 }
 
@@ -140,6 +151,12 @@ export function uploadMedia(
 
 export async function postStatus(conversationId: number, status: Status): Promise<Conversation> {
   return (await request<{ conversation: Conversation }>("POST", `/conversations/${conversationId}/status`, { status })).conversation;
+}
+
+/** Make the place that location message `messageId` shares the case's location. */
+export async function postLocation(conversationId: number, messageId: number): Promise<Conversation> {
+  const body = { message_id: messageId };
+  return (await request<{ conversation: Conversation }>("POST", `/conversations/${conversationId}/location`, body)).conversation;
 }
 
 /** Any failure (REST, ack, exception) as the protocol's error shape. */

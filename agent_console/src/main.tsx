@@ -1,6 +1,7 @@
 import { render } from "preact";
 import "./styles/base.css";
 import "./styles/console.css";
+import "./styles/context.css";
 import { App } from "./components/App";
 import { boot } from "./session";
 

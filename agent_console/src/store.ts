@@ -38,6 +38,8 @@ export interface State {
   outgoing: Outgoing[];
   typing: TypingState;
   notice: ErrorBody | null;
+  /** Conversations whose reply window the hub said was closed, with their `last_inbound_at` then. */
+  refusedWindows: Record<number, string>;
 }
 
 export const emptyList = (filter: StatusFilter): ListState => ({
@@ -65,6 +67,7 @@ export function initialState(lang: Lang): State {
     outgoing: [],
     typing: noTyping,
     notice: null,
+    refusedWindows: {},
   };
 }
 

@@ -4,7 +4,7 @@ import { applyConversation, setUnread } from "./conversations";
 import { highestSeq, mergeMessages, newClientId } from "./model";
 import { call, fire, isConnected } from "./socket";
 import { getState, setState, type ThreadState } from "./store";
-import type { Conversation, ErrorBody, Media, Message, Outgoing, Status } from "./types";
+import type { Conversation, ErrorBody, Media, Message, Outgoing, Status, TemplateChoice } from "./types";
 import { clearContactTyping, resetTyping, stopTyping } from "./typing";
 
 const NOTICE_MS = 8000;
@@ -144,6 +144,15 @@ export function readIfVisible(): void {
 
 /** A reply to conversation `id` (the open one, or the one an upload started in). */
 export function sendReply(id: number, text: string, isPrivate: boolean, media: Media | null = null): void {
+  queue(id, text, isPrivate, media, null);
+}
+
+/** An approved template, once the reply window has closed; `preview` is its body as filled in. */
+export function sendTemplate(id: number, template: TemplateChoice, preview: string): void {
+  queue(id, preview, false, null, template);
+}
+
+function queue(id: number, text: string, isPrivate: boolean, media: Media | null, template: TemplateChoice | null): void {
   stopTyping();
   const item: Outgoing = {
     client_id: newClientId(),
@@ -151,6 +160,7 @@ export function sendReply(id: number, text: string, isPrivate: boolean, media: M
     text,
     private: isPrivate,
     media,
+    template,
     created_at: new Date().toISOString(),
     state: "sending",
     error: null,
@@ -164,7 +174,9 @@ function patchOutgoing(clientId: string, patch: Partial<Outgoing>): void {
 }
 
 // Over the socket when connected, else REST; client_id makes either safe to repeat.
+// A template goes without text: the hub renders the body itself.
 async function deliver(item: Outgoing): Promise<void> {
+  const text = item.template ? "" : item.text;
   try {
     const message = isConnected()
       ? (
@@ -173,18 +185,37 @@ async function deliver(item: Outgoing): Promise<void> {
             {
               conversation_id: item.conversation_id,
               client_id: item.client_id,
-              text: item.text,
+              text,
               private: item.private,
               media_id: item.media?.media_id,
+              template: item.template ?? undefined,
             },
             15000,
           )
         ).message
-      : await api.postMessage(item.conversation_id, item.text, item.private, item.client_id, item.media?.media_id);
+      : await api.postMessage(item.conversation_id, text, item.private, item.client_id, item.media?.media_id, item.template);
     acceptMessage(message);
   } catch (err) {
-    patchOutgoing(item.client_id, { state: "failed", error: api.errorBody(err) });
+    const error = api.errorBody(err);
+    patchOutgoing(item.client_id, { state: "failed", error });
+    if (error.code === "window_closed") void windowRefused(item.conversation_id);
   }
+}
+
+/**
+ * The hub refused free text: the window closed (while the agent typed, say, or by the hub's
+ * clock). The composer turns to templates until the resident writes again.
+ */
+async function windowRefused(id: number): Promise<void> {
+  let conversation = getState().conversations[id];
+  try {
+    conversation = await api.getConversation(id);
+    applyConversation(conversation);
+  } catch {
+    // What we hold says when the resident last wrote well enough.
+  }
+  const since = conversation?.last_inbound_at ?? "";
+  setState((s) => ({ refusedWindows: { ...s.refusedWindows, [id]: since } }));
 }
 
 export function retryOutgoing(clientId: string): void {
@@ -205,6 +236,15 @@ export async function resendFailed(message: Message): Promise<void> {
     // Connected, the socket's message events bring this change in order with the relay's
     // next one, which this answer could trail; offline, nothing else will tell.
     if (!isConnected()) acceptMessage(fresh, true);
+  } catch (err) {
+    showNotice(api.errorBody(err));
+  }
+}
+
+/** Make the place a location message shares the case's location. */
+export async function setCaseLocation(id: number, messageId: number): Promise<void> {
+  try {
+    applyConversation(await api.postLocation(id, messageId));
   } catch (err) {
     showNotice(api.errorBody(err));
   }

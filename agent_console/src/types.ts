@@ -36,8 +36,13 @@ export interface Attachment {
   duration?: number;
   latitude?: number;
   longitude?: number;
+  /** A place's name: `title` from Telegram, `name` from WhatsApp. */
   title?: string;
   address?: string;
+  /** A template reply (kind "template"): which approved template, and what filled it. */
+  name?: string;
+  language?: string | null;
+  parameters?: string[];
 }
 
 /** What the hub answers for an upload: a file kept in the conversation until a reply carries it. */
@@ -64,13 +69,51 @@ export interface Message {
   error: string | null;
   created_at: string;
   edited_at?: string | null;
+  /** The message this one quotes, when it is stored. */
+  reply_to_id?: number | null;
+  /** Residents' emoji on this message, by resident: {} when none. */
+  reactions?: Record<string, string>;
+}
+
+/** A message template the channel has approved (WhatsApp), with {{1}}, {{2}}... in its body. */
+export interface Template {
+  name: string;
+  language: string | null;
+  body: string;
+  /** How many parameters it takes. */
+  parameters: number;
+}
+
+/** What an agent sends instead of free text once the reply window has closed. */
+export interface TemplateChoice {
+  name: string;
+  language: string | null;
+  parameters: string[];
+}
+
+export interface Inbox {
+  key: string;
+  kind: string;
+  name: string;
+  /** On windowed channels (WhatsApp): free replies last this long after the resident's message. */
+  reply_window_seconds?: number;
+  templates?: Template[];
+}
+
+/** Where the case is: the place one of the resident's location messages shares. */
+export interface CaseLocation {
+  latitude: number;
+  longitude: number;
+  title?: string;
+  address?: string;
+  message_id: number;
 }
 
 export interface Conversation {
   id: number;
   tracking_code: string;
   status: Status;
-  inbox: { key: string; kind: string; name: string };
+  inbox: Inbox;
   opd: Opd;
   contact: { id: number; name: string | null };
   assignee: { id: number; name: string } | null;
@@ -81,6 +124,10 @@ export interface Conversation {
   created_at: string;
   first_response_at: string | null;
   resolved_at: string | null;
+  location?: CaseLocation | null;
+  last_inbound_at?: string | null;
+  /** Non-null on windowed channels: after it only an approved template may be sent. */
+  reply_window_closes_at?: string | null;
 }
 
 export interface Page<T> {
@@ -103,6 +150,8 @@ export interface Outgoing {
   private: boolean;
   /** Uploaded before the reply was sent. */
   media: Media | null;
+  /** An approved template instead of free text (`text` is then its rendered body). */
+  template: TemplateChoice | null;
   created_at: string;
   state: "sending" | "failed";
   error: ErrorBody | null;

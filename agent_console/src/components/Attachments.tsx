@@ -8,6 +8,16 @@ import { Icon } from "./icons";
 
 type Shape = "image" | "audio" | "video" | "file" | "location" | "missing";
 
+// Attachments that describe the message rather than carry a file or a place: the template a
+// reply was sent as (labelled on the bubble), a button the resident tapped and a type the
+// channel could not pass on (both already in the message's text).
+const DESCRIPTIONS = new Set(["template", "reply", "unsupported"]);
+
+/** The attachments a bubble shows: files and places. */
+export function shownAttachments(items: Attachment[]): Attachment[] {
+  return items.filter((a) => !DESCRIPTIONS.has(a.kind ?? ""));
+}
+
 // The largest thumbnail; CSS gives the same box when the picture's size is unknown.
 const THUMB_W = 240;
 const THUMB_H = 200;
@@ -117,16 +127,21 @@ function AttachmentView({ item: a }: { item: Attachment }) {
   );
 }
 
+/** A point on OpenStreetMap, marked. */
+export function mapUrl(lat: number, lon: number): string {
+  return `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=17/${lat}/${lon}`;
+}
+
 function Place({ item: a }: { item: Attachment }) {
   const t = useT();
   const lat = a.latitude as number;
   const lon = a.longitude as number;
-  const href = `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=17/${lat}/${lon}`;
+  const href = mapUrl(lat, lon);
   return (
     <a class="att att-location" href={href} target="_blank" rel="noopener noreferrer" title={t.attachment.openMap} data-testid="attachment-location">
       <Icon name="pin" />
       <span>
-        <span class="att-name">{a.title?.trim() || t.attachment.location}</span>
+        <span class="att-name">{a.title?.trim() || a.name?.trim() || t.attachment.location}</span>
         {a.address && <span class="att-address">{a.address}</span>}
         <span class="att-meta">
           {lat.toFixed(5)}, {lon.toFixed(5)}

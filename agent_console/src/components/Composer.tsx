@@ -2,10 +2,14 @@ import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import * as api from "../api";
 import { fileSize } from "../format";
 import { useT } from "../i18n";
+import { COUNTDOWN_MS, windowState } from "../replyWindow";
+import { useStore } from "../store";
 import { clearNotice, sendReply, showNotice } from "../thread";
 import type { Conversation } from "../types";
 import { noteTyping, stopTyping } from "../typing";
 import { Icon } from "./icons";
+import { TemplatePicker, WindowClosedNotice, WindowCountdown } from "./ReplyWindow";
+import { useNow } from "./useNow";
 
 const MAX_HEIGHT_PX = 180;
 // What the file picker offers: photos and the documents offices trade (PDF, Word, Excel).
@@ -45,6 +49,11 @@ export function Composer({ id, conversation }: { id: number; conversation: Conve
   const cancel = useRef<AbortController | null>(null);
   const closed = conversation?.status === "closed";
   const uploading = progress !== null;
+  // A channel's reply window (WhatsApp): checked often only where there is one.
+  const now = useNow(conversation?.reply_window_closes_at ? 15000 : 600000);
+  const refusedAt = useStore((s) => s.refusedWindows[id]);
+  const replyWindow = windowState(conversation, now, refusedAt);
+  const countdown = replyWindow.left !== null && replyWindow.left < COUNTDOWN_MS ? replyWindow.left : null;
 
   // Mounted once per conversation (keyed by id). On phones, focusing would pop up the keyboard.
   useEffect(() => {
@@ -141,10 +150,36 @@ export function Composer({ id, conversation }: { id: number; conversation: Conve
   function togglePrivate(on: boolean): void {
     setPrivate(on);
     if (on) stopTyping();
-    input.current?.focus();
+    // After the render: leaving the template picker is what brings the text box back.
+    setTimeout(() => input.current?.focus(), 0);
   }
 
   if (closed) return <div class="composer composer-closed">{t.thread.closedNotice}</div>;
+
+  const privateToggle = (
+    <label class="toggle">
+      <input
+        type="checkbox"
+        data-testid="private-toggle"
+        checked={isPrivate}
+        onChange={(e) => togglePrivate(e.currentTarget.checked)}
+      />
+      <span>{t.composer.privateToggle}</span>
+      {isPrivate && <span class="toggle-hint">— {t.composer.privateHint}</span>}
+    </label>
+  );
+
+  // Past the window only an approved template reaches the resident; notes stay possible.
+  if (replyWindow.closed && !isPrivate && conversation) {
+    return (
+      <div class="composer composer-window">
+        <WindowClosedNotice conversation={conversation} />
+        <TemplatePicker id={id} conversation={conversation}>
+          {privateToggle}
+        </TemplatePicker>
+      </div>
+    );
+  }
 
   return (
     <form
@@ -158,6 +193,8 @@ export function Composer({ id, conversation }: { id: number; conversation: Conve
       }}
       onDrop={onDrop}
     >
+      {replyWindow.closed && conversation && <WindowClosedNotice conversation={conversation} />}
+      {countdown !== null && !isPrivate && <WindowCountdown left={countdown} />}
       {file && <FileChip file={file} progress={progress} onRemove={detach} />}
       <textarea
         ref={input}
@@ -197,16 +234,7 @@ export function Composer({ id, conversation }: { id: number; conversation: Conve
               e.currentTarget.value = "";
             }}
           />
-          <label class="toggle">
-            <input
-              type="checkbox"
-              data-testid="private-toggle"
-              checked={isPrivate}
-              onChange={(e) => togglePrivate(e.currentTarget.checked)}
-            />
-            <span>{t.composer.privateToggle}</span>
-            {isPrivate && <span class="toggle-hint">— {t.composer.privateHint}</span>}
-          </label>
+          {privateToggle}
         </div>
         <button
           type="submit"

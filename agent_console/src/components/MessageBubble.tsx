@@ -4,7 +4,8 @@ import { clockTime, fullDateTime } from "../format";
 import { errorText, label, useT } from "../i18n";
 import { discardOutgoing, resendFailed, retryOutgoing } from "../thread";
 import type { Attachment, DeliveryStatus, Message, Outgoing } from "../types";
-import { Attachments } from "./Attachments";
+import { Attachments, shapeOf, shownAttachments } from "./Attachments";
+import { LocationAction, Quote, Reactions, senderOf } from "./MessageContext";
 
 interface BubbleProps {
   seq?: number;
@@ -17,6 +18,14 @@ interface BubbleProps {
   text: string;
   attachments: Attachment[];
   createdAt: string;
+  /** The approved template it was sent as. */
+  template?: string;
+  /** Above the text: the message it quotes. */
+  quote?: ComponentChildren;
+  reactions?: Record<string, string>;
+  /** Briefly marked: the reader came here from a quote. */
+  flash?: boolean;
+  messageId?: number;
   children?: ComponentChildren;
 }
 
@@ -25,10 +34,12 @@ function Bubble(p: BubbleProps) {
   const classes = ["msg", `msg-${p.direction}`];
   if (p.isPrivate) classes.push("msg-note");
   if (p.system) classes.push("msg-system");
+  if (p.flash) classes.push("msg-flash");
   return (
     <div
       class={classes.join(" ")}
       data-testid="message"
+      data-message-id={p.messageId}
       data-seq={p.seq}
       data-client-id={p.clientId}
       data-direction={p.direction}
@@ -39,7 +50,13 @@ function Bubble(p: BubbleProps) {
         <div class="msg-head">
           <span class="msg-sender">{p.sender}</span>
           {p.isPrivate && <span class="note-label">{t.thread.privateNote}</span>}
+          {p.template && (
+            <span class="template-label" data-testid="template-label">
+              {t.thread.template(p.template)}
+            </span>
+          )}
         </div>
+        {p.quote}
         {p.attachments.length > 0 && <Attachments items={p.attachments} />}
         {/* Text node only: whatever the resident typed, markup included, is shown as typed. */}
         {p.text && (
@@ -53,21 +70,37 @@ function Bubble(p: BubbleProps) {
           </time>
           {p.children}
         </div>
+        {p.reactions && <Reactions reactions={p.reactions} />}
       </div>
     </div>
   );
 }
 
-export function MessageBubble({ message: m, contact }: { message: Message; contact: string }) {
+interface MessageProps {
+  message: Message;
+  contact: string;
+  /** The message it quotes: null when that one is not in the loaded thread. */
+  quoted?: Message | null;
+  onShowQuoted?: (seq: number) => void;
+  /** The message whose place is the case's location, if any. */
+  caseLocationId?: number | null;
+  flash?: boolean;
+}
+
+export function MessageBubble({ message: m, contact, quoted, onShowQuoted, caseLocationId, flash }: MessageProps) {
   const t = useT();
-  const sender =
-    m.direction === "in" && m.sender_type === "contact"
-      ? contact
-      : m.sender_name || label(t.sender, m.sender_type, t.sender.agent);
+  const sender = senderOf(m, contact, t);
   const showDelivery = m.direction === "out" && !m.private && m.sender_type !== "system";
-  const attachments = m.attachments ?? [];
+  const all = m.attachments ?? [];
+  const attachments = shownAttachments(all);
+  const template = all.find((a) => a.kind === "template")?.name;
+  const place = attachments.some((a) => shapeOf(a) === "location");
+  const quote = m.reply_to_id ? (
+    <Quote quoted={quoted ?? null} contact={contact} onShow={onShowQuoted ?? (() => undefined)} />
+  ) : null;
   return (
     <Bubble
+      messageId={m.id}
       seq={m.seq}
       clientId={m.client_id ?? undefined}
       direction={m.direction}
@@ -78,7 +111,12 @@ export function MessageBubble({ message: m, contact }: { message: Message; conta
       text={m.text || (attachments.length ? "" : label(t.kind, m.kind, ""))}
       attachments={attachments}
       createdAt={m.created_at}
+      template={template}
+      quote={quote}
+      reactions={m.reactions}
+      flash={flash}
     >
+      {place && <LocationAction message={m} isCaseLocation={caseLocationId === m.id} />}
       {m.edited_at && (
         <span class="edited" data-testid="edited" title={m.edited_at}>
           {t.edited}
@@ -134,6 +172,7 @@ export function OutgoingBubble({ item, sender }: { item: Outgoing; sender: strin
       text={item.text}
       attachments={item.media ? [item.media] : []}
       createdAt={item.created_at}
+      template={item.template?.name}
     >
       <span class={failed ? "delivery delivery-failed" : "delivery delivery-pending"} data-testid="delivery-status">
         {failed ? t.delivery.failed : t.delivery.sending}
@@ -145,9 +184,12 @@ export function OutgoingBubble({ item, sender }: { item: Outgoing; sender: strin
       )}
       {failed && (
         <span class="msg-actions">
-          <button type="button" class="link" onClick={() => retryOutgoing(item.client_id)}>
-            {t.delivery.retry}
-          </button>
+          {/* Sent again it would be refused again: the composer offers templates instead. */}
+          {item.error?.code !== "window_closed" && (
+            <button type="button" class="link" onClick={() => retryOutgoing(item.client_id)}>
+              {t.delivery.retry}
+            </button>
+          )}
           <button type="button" class="link" onClick={() => discardOutgoing(item.client_id)}>
             {t.delivery.discard}
           </button>

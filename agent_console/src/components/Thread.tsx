@@ -1,18 +1,22 @@
-import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { dayKey, dayLabel } from "../format";
 import { errorText, useT } from "../i18n";
 import { contactName } from "../model";
 import { navigate } from "../router";
 import { useStore, type ThreadState } from "../store";
 import { changeStatus, reloadThread } from "../thread";
-import type { Conversation, Status } from "../types";
+import type { CaseLocation, Conversation, Message, Status } from "../types";
+import { mapUrl } from "./Attachments";
 import { InboxLabel, StatusBadge } from "./Badges";
 import { Composer } from "./Composer";
+import { Icon } from "./icons";
 import { MessageBubble, OutgoingBubble } from "./MessageBubble";
 import { useNow } from "./useNow";
 
 // Within this many pixels of the bottom, new messages keep the view pinned to the bottom.
 const STICK_PX = 80;
+// How long a message reached from a quote stays marked.
+const FLASH_MS = 1600;
 
 export function Thread() {
   const t = useT();
@@ -63,6 +67,7 @@ function ThreadHeader({ conversation: c }: { conversation: Conversation | undefi
             <span class="thread-opd">{c.opd.name}</span>
             <InboxLabel inbox={c.inbox} />
             {c.assignee && <span class="thread-assignee">{t.thread.assignee(c.assignee.name)}</span>}
+            {c.location && <CaseLocationLink place={c.location} />}
           </div>
         )}
       </div>
@@ -91,6 +96,28 @@ function ThreadHeader({ conversation: c }: { conversation: Conversation | undefi
   );
 }
 
+/** Where the case is, on the map. */
+function CaseLocationLink({ place }: { place: CaseLocation }) {
+  const t = useT();
+  const coordinates = `${place.latitude.toFixed(5)}, ${place.longitude.toFixed(5)}`;
+  const name = [place.title, place.address].filter((s) => s?.trim()).join(", ") || coordinates;
+  return (
+    <a
+      class="case-location"
+      data-testid="case-location"
+      data-message-id={place.message_id}
+      href={mapUrl(place.latitude, place.longitude)}
+      target="_blank"
+      rel="noopener noreferrer"
+      title={`${t.thread.caseLocation}: ${coordinates} — ${t.attachment.openMap}`}
+    >
+      <Icon name="pin" />
+      <span class="case-location-label">{t.thread.caseLocation}:</span>
+      <span class="case-location-name">{name}</span>
+    </a>
+  );
+}
+
 function Messages({ thread, conversation }: { thread: ThreadState; conversation: Conversation | undefined }) {
   const t = useT();
   const now = useNow(60000);
@@ -102,7 +129,15 @@ function Messages({ thread, conversation }: { thread: ThreadState; conversation:
   const stick = useRef(true);
   const sentCount = useRef(mine.length);
   const [unseen, setUnseen] = useState(false);
+  const [flash, setFlash] = useState<number | null>(null);
   const count = thread.messages.length + mine.length;
+  const byId = useMemo(() => new Map<number, Message>(thread.messages.map((m) => [m.id, m])), [thread.messages]);
+
+  useEffect(() => {
+    if (flash === null) return undefined;
+    const timer = setTimeout(() => setFlash(null), FLASH_MS);
+    return () => clearTimeout(timer);
+  }, [flash]);
 
   // Our own new reply always brings the view down to it.
   if (mine.length > sentCount.current) stick.current = true;
@@ -140,6 +175,15 @@ function Messages({ thread, conversation }: { thread: ThreadState; conversation:
     if (stick.current && unseen) setUnseen(false);
   }
 
+  /** From a quote to the message it quotes. */
+  function showMessage(seq: number): void {
+    const row = scroller.current?.querySelector(`[data-testid=message][data-seq="${seq}"]`);
+    if (!row) return;
+    stick.current = false;
+    row.scrollIntoView({ block: "center", behavior: "smooth" });
+    setFlash(seq);
+  }
+
   function toBottom(): void {
     const el = scroller.current;
     if (el) el.scrollTop = el.scrollHeight;
@@ -160,7 +204,17 @@ function Messages({ thread, conversation }: { thread: ThreadState; conversation:
       );
       lastDay = day;
     }
-    rows.push(<MessageBubble key={`m-${m.seq}`} message={m} contact={contact} />);
+    rows.push(
+      <MessageBubble
+        key={`m-${m.seq}`}
+        message={m}
+        contact={contact}
+        quoted={m.reply_to_id ? (byId.get(m.reply_to_id) ?? null) : undefined}
+        onShowQuoted={showMessage}
+        caseLocationId={conversation?.location?.message_id ?? null}
+        flash={flash === m.seq}
+      />,
+    );
   }
   for (const o of mine) rows.push(<OutgoingBubble key={`o-${o.client_id}`} item={o} sender={agentName} />);
 

@@ -82,6 +82,13 @@ export const en: Strings = {
     typing: (name: string) => `${name} is typing…`,
     closedNotice: "This conversation is closed; replies cannot be sent.",
     newMessages: "New messages ↓",
+    caseLocation: "Case location",
+    setLocation: "Make this the case location",
+    isCaseLocation: "Case location",
+    template: (name: string) => `Template: ${name}`,
+    quotedEarlier: "Replying to an earlier message",
+    showQuoted: "Show the message replied to",
+    reactions: "Residents' reactions",
   },
   sender: {
     system: "System",
@@ -136,6 +143,19 @@ export const en: Strings = {
     cancelUpload: "Cancel upload",
     uploading: (percent: number) => `Uploading… ${percent}%`,
   },
+  replyWindow: {
+    closed: (hours: number, channel: string) =>
+      `More than ${hours} hours have passed since the resident last wrote. ${channel} allows only approved templates until the resident writes again.`,
+    noTemplates: "This inbox has no approved templates yet. Ask a Diskominfo admin to add one.",
+    countdown: (left: string) => `Reply window closes in ${left}`,
+    countdownTitle: "After that only approved templates can be sent, until the resident writes again.",
+    left: (hours: number, minutes: number) => (hours > 0 ? `${hours} h ${minutes} m` : `${minutes} m`),
+    template: "Template",
+    parameter: (n: number) => `Field {{${n}}}`,
+    preview: "Message preview",
+    send: "Send template",
+    incomplete: "Fill in every field of the template.",
+  },
   errors: {
     network: "Cannot reach the server.",
     timeout: "The server did not answer. Try again.",
@@ -153,6 +173,8 @@ export const en: Strings = {
     unknown_media: "The attachment is not in this conversation. Upload the file again.",
     too_many_files: "One file per message.",
     conflict: "This message is not waiting to be sent again.",
+    window_closed: "The reply window has closed: only approved templates can be sent until the resident writes again.",
+    bad_template: "Template refused: check the template's name and how many fields it takes.",
     unknown: "Something went wrong. Try again.",
   },
 };

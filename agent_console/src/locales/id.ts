@@ -81,6 +81,13 @@ export const id = {
     typing: (name: string) => `${name} sedang mengetik…`,
     closedNotice: "Percakapan ini sudah ditutup; balasan tidak dapat dikirim.",
     newMessages: "Pesan baru ↓",
+    caseLocation: "Lokasi kasus",
+    setLocation: "Jadikan lokasi kasus",
+    isCaseLocation: "Lokasi kasus",
+    template: (name: string) => `Templat: ${name}`,
+    quotedEarlier: "Membalas pesan sebelumnya",
+    showQuoted: "Tampilkan pesan yang dibalas",
+    reactions: "Reaksi warga",
   },
   sender: {
     system: "Sistem",
@@ -136,6 +143,19 @@ export const id = {
     cancelUpload: "Batalkan unggahan",
     uploading: (percent: number) => `Mengunggah… ${percent}%`,
   },
+  replyWindow: {
+    closed: (hours: number, channel: string) =>
+      `Sudah lebih dari ${hours} jam sejak warga terakhir menulis. ${channel} hanya mengizinkan templat yang disetujui sampai warga menulis lagi.`,
+    noTemplates: "Kotak masuk ini belum memiliki templat yang disetujui. Minta admin Diskominfo mendaftarkannya.",
+    countdown: (left: string) => `Jendela balasan tertutup dalam ${left}`,
+    countdownTitle: "Setelah itu hanya templat yang disetujui yang dapat dikirim, sampai warga menulis lagi.",
+    left: (hours: number, minutes: number) => (hours > 0 ? `${hours} j ${minutes} m` : `${minutes} m`),
+    template: "Templat",
+    parameter: (n: number) => `Isian {{${n}}}`,
+    preview: "Pratinjau pesan",
+    send: "Kirim templat",
+    incomplete: "Lengkapi semua isian templat.",
+  },
   errors: {
     network: "Tidak dapat terhubung ke server.",
     timeout: "Server tidak menjawab. Coba lagi.",
@@ -153,6 +173,8 @@ export const id = {
     unknown_media: "Lampiran tidak ditemukan di percakapan ini. Unggah ulang berkasnya.",
     too_many_files: "Hanya satu berkas per pesan.",
     conflict: "Pesan ini tidak sedang menunggu untuk dikirim ulang.",
+    window_closed: "Jendela balasan sudah tertutup: hanya templat yang disetujui yang dapat dikirim sampai warga menulis lagi.",
+    bad_template: "Templat ditolak: periksa nama templat dan jumlah isiannya.",
     unknown: "Terjadi kesalahan. Coba lagi.",
   },
 };
