@@ -101,6 +101,9 @@ opd = Table(
     Column("organization_id", ForeignKey("organization.id"), nullable=False),
     Column("slug", String(63), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
+    # The coordinating OPD (Diskominfo): city-wide inboxes' new cases wait in its triage.
+    Column("coordinator", Boolean, nullable=False, server_default=text("0")),
+    Column("active", Boolean, nullable=False, server_default=text("1")),
     _created(),
 )
 
@@ -115,6 +118,10 @@ agent = Table(
     Column("role", String(20), nullable=False),
     Column("password_hash", String(200), nullable=True),
     Column("active", Boolean, nullable=False, server_default=text("1")),
+    # How many open cases automatic assignment gives this agent at most (0: none).
+    Column("capacity", Integer, nullable=False, server_default=text("10")),
+    Column("settings", JSON, nullable=True),  # notification preferences and the like
+    Column("last_seen_at", UtcDateTime, nullable=True),
     _created(),
     CheckConstraint("role IN ('admin', 'supervisor', 'agent')", name="role"),
 )
@@ -161,6 +168,8 @@ contact = Table(
     Column("name", String(200), nullable=True),
     Column("email", String(254), nullable=True),
     Column("phone", String(40), nullable=True),
+    # A contact merged into another (the same person on two channels) points at it.
+    Column("merged_into_id", ForeignKey("contact.id"), nullable=True),
     _created(),
 )
 
@@ -194,6 +203,13 @@ conversation = Table(
     Column("priority", String(10), nullable=False, server_default="normal"),
     Column("rahasia", Boolean, nullable=False, server_default=text("0")),
     Column("anonim", Boolean, nullable=False, server_default=text("0")),
+    Column("labels", JSON, nullable=True),
+    # Where an offline entry came from: phone | walk_in | letter | media (None: a channel).
+    Column("source", String(20), nullable=True),
+    # Waiting in the coordinator's triage queue (a city-wide inbox's new case).
+    Column("triage", Boolean, nullable=False, server_default=text("0")),
+    # A disposisi waiting for the receiving OPD to accept or return it.
+    Column("pending_transfer_id", Integer, nullable=True),
     Column("last_seq", Integer, nullable=False, server_default=text("0")),
     Column("unread_count", Integer, nullable=False, server_default=text("0")),
     Column("last_message_preview", String(120), nullable=True),
@@ -205,6 +221,8 @@ conversation = Table(
     Column("resolved_at", UtcDateTime, nullable=True),
     Column("due_at", UtcDateTime, nullable=True),
     Column("csat", Integer, nullable=True),
+    Column("csat_comment", Text, nullable=True),
+    Column("csat_at", UtcDateTime, nullable=True),
     CheckConstraint("status IN ('open', 'pending', 'resolved', 'closed')", name="status"),
     CheckConstraint("last_seq >= 0", name="last_seq"),
     # One open case per resident and inbox; a resolved case lets a new one start.
@@ -330,4 +348,70 @@ early_status = Table(
     Column("status", String(10), nullable=False),
     Column("error", String(500), nullable=True),
     _created(),
+)
+
+transfer = Table(
+    "transfer",
+    metadata,
+    # Disposisi: a case sent from one OPD to another, accepted or returned with a reason.
+    _pk(),
+    Column("conversation_id", ForeignKey("conversation.id", ondelete="CASCADE"), nullable=False),
+    Column("from_opd_id", ForeignKey("opd.id"), nullable=False),
+    Column("to_opd_id", ForeignKey("opd.id"), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("by_agent_id", ForeignKey("agent.id"), nullable=True),
+    Column("state", String(10), nullable=False, server_default="pending"),
+    Column("answer", Text, nullable=True),  # why it was returned
+    Column("answered_by_id", ForeignKey("agent.id"), nullable=True),
+    _created(),
+    Column("answered_at", UtcDateTime, nullable=True),
+    CheckConstraint("state IN ('pending', 'accepted', 'returned')", name="state"),
+    Index("ix_transfer_conversation", "conversation_id", "id"),
+)
+
+category = Table(
+    "category",
+    metadata,
+    _pk(),
+    Column("organization_id", ForeignKey("organization.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("opd_id", ForeignKey("opd.id"), nullable=True),  # where such cases usually belong
+    # Resolving a case of this category needs an "after" photo (proof of follow-up).
+    Column("needs_after_photo", Boolean, nullable=False, server_default=text("0")),
+    Column("active", Boolean, nullable=False, server_default=text("1")),
+    UniqueConstraint("organization_id", "name"),
+)
+
+canned_response = Table(
+    "canned_response",
+    metadata,
+    _pk(),
+    Column("organization_id", ForeignKey("organization.id"), nullable=False),
+    Column("opd_id", ForeignKey("opd.id"), nullable=True),  # None: every OPD
+    Column("shortcut", String(40), nullable=False),  # typed as /salam
+    Column("body", Text, nullable=False),  # {nama}, {kode}, {opd}
+    _created(),
+    UniqueConstraint("organization_id", "opd_id", "shortcut"),
+)
+
+business_hours = Table(
+    "business_hours",
+    metadata,
+    # When OPDs work, per weekday (0 Monday .. 6 Sunday); none for a day: closed.
+    Column("organization_id", ForeignKey("organization.id"), primary_key=True),
+    Column("weekday", Integer, primary_key=True),
+    Column("opens", String(5), nullable=False),  # "08:00", local time
+    Column("closes", String(5), nullable=False),
+    CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+)
+
+area = Table(
+    "area",
+    metadata,
+    # Kelurahan (and desa) of the city, grouped by kecamatan.
+    _pk(),
+    Column("organization_id", ForeignKey("organization.id"), nullable=False),
+    Column("kecamatan", String(100), nullable=False),
+    Column("kelurahan", String(100), nullable=False),
+    UniqueConstraint("organization_id", "kecamatan", "kelurahan"),
 )
