@@ -13,18 +13,22 @@ from aiohttp import web
 from hub import api
 from hub import web as pages
 from hub.api.errors import error_middleware
+from hub.api.track import THROTTLE
 from hub.auth import Auth, VisitorTokens, secret_key
 from hub.channel import Channel
 from hub.config import ConfigError, Settings
+from hub.csat import Survey
 from hub.directory import sync_settings
 from hub.events import EventBus
 from hub.keys import AUTH, SERVICE, SETTINGS, STORE
+from hub.lifecycle import Sweeper
 from hub.media import MediaStore
 from hub.outbox import OutboxRelay
 from hub.realtime import AgentNamespace, FanOut, create_socket_server
 from hub.service import HubService
 from hub.store.db import Store
 from hub.store.migrate import upgrade
+from hub.throttle import MemoryRateLimiter, Throttle
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +36,9 @@ log = logging.getLogger(__name__)
 CHANNEL_KINDS = ("widget", "telegram", "whatsapp", "manual")
 CHANNELS = web.AppKey("channels", list[Channel])
 RELAY = web.AppKey("relay", OutboxRelay)
+CLOSE_SOCKETS_SECONDS = 2.0
+SWEEPER = web.AppKey("sweeper", Sweeper)
+SURVEY = web.AppKey("survey", Survey)
 
 
 def channel_classes() -> dict[str, type[Channel]]:
@@ -93,10 +100,19 @@ def create_app(settings: Settings) -> web.Application:
     service.sio = sio
     sio.register_namespace(AgentNamespace(service, auth))
     FanOut(sio, service).subscribe(bus)
+    service.desk.auto_assign = settings.assignment.auto
+    service.desk.subscribe(bus)
+    service.public_url = settings.server.public_url
+    app[SURVEY] = Survey(service)
+    app[SURVEY].subscribe(bus)
+    tracking = settings.tracking
+    limits = [(tracking.per_minute, 60.0), (tracking.per_hour, 3600.0)]
+    app[THROTTLE] = Throttle(MemoryRateLimiter(limits), settings.server.trusted_proxies)
 
     relay = OutboxRelay(service)
     service.on_outbound = relay.wake
     app[RELAY] = relay
+    app[SWEEPER] = Sweeper(service, settings.cases.close_after_days)
 
     channels = load_channels(service)
     check_inboxes(settings, service)
@@ -112,10 +128,16 @@ def create_app(settings: Settings) -> web.Application:
 
 
 async def _close_sockets(app: web.Application) -> None:
-    """Drop every socket at shutdown so clients reconnect elsewhere at once, not after a timeout."""
+    """Drop every socket at shutdown so clients reconnect elsewhere at once, not after a timeout.
+
+    A client that vanished unnoticed (a closed tab still owed live events) never takes its
+    close packet, and engine.io would wait for it without end: give up after a moment."""
     engine = app[SERVICE].sio.eio
     if engine.sockets:
-        await engine.disconnect()
+        try:
+            await asyncio.wait_for(engine.disconnect(), CLOSE_SOCKETS_SECONDS)
+        except TimeoutError:
+            log.info("some sockets did not take their close packet; dropped them")
 
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -128,9 +150,12 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     for channel in app[CHANNELS]:
         await channel.start()
     await app[RELAY].start()
+    await app[SWEEPER].start()
     log.info("kanal is ready on %s", settings.server.public_url)
     yield
+    await app[SWEEPER].stop()
     await app[RELAY].stop()
+    await app[SURVEY].stop()
     channels: list[Channel] = app[CHANNELS]
     for channel in reversed(channels):
         await channel.stop()

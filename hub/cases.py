@@ -327,3 +327,75 @@ def set_location(
     )
     fresh = {**conv._mapping, "location": found, "updated_at": now}
     return Change(conversation_view(fresh, directory), True, conv.reply_to)
+
+
+PRIORITIES = ("low", "normal", "high", "urgent")
+DETAILS = ("priority", "labels", "category", "kelurahan", "rahasia", "anonim")
+
+
+def update_details(
+    conn: Connection,
+    directory: Directory,
+    principal: Principal,
+    conv_id: int,
+    changes: dict[str, Any],
+) -> Change:
+    """Priority, labels, category, kelurahan and the rahasia/anonim flags of a case."""
+    conv = visible_conversation(conn, principal, conv_id)
+    values = {name: _detail(conn, principal, conv, name, changes[name]) for name in changes}
+    values = {k: v for k, v in values.items() if v != getattr(conv, k)}
+    if not values:
+        return Change(conversation_view(conv, directory), False, conv.reply_to)
+    now = utcnow()
+    conn.execute(
+        update(s.conversation)
+        .where(s.conversation.c.id == conv_id)
+        .values(updated_at=now, **values)
+    )
+    conn.execute(
+        insert(s.event).values(
+            conversation_id=conv_id, agent_id=principal.id, action="details", data=values,
+            created_at=now,
+        )
+    )  # fmt: skip
+    return Change(
+        conversation_view(conversation_by_id(conn, conv_id), directory), True, conv.reply_to
+    )
+
+
+def _detail(conn: Connection, principal: Principal, conv: Any, name: str, value: Any) -> Any:
+    if name not in DETAILS:
+        raise CaseError("bad_request", f"{name} cannot be changed here")
+    if name == "priority":
+        if value not in PRIORITIES:
+            raise CaseError("bad_request", f"priority must be one of {', '.join(PRIORITIES)}")
+        return value
+    if name == "labels":
+        if (
+            not isinstance(value, list)
+            or len(value) > 10
+            or not all(isinstance(v, str) and 0 < len(v.strip()) <= 40 for v in value)
+        ):
+            raise CaseError("bad_request", "labels must be up to 10 texts of 1-40 characters")
+        return sorted({v.strip() for v in value}) or None
+    if name in ("rahasia", "anonim"):
+        if not isinstance(value, bool):
+            raise CaseError("bad_request", f"{name} must be true or false")
+        if not value and getattr(conv, name) and not principal.sees_all_opds:
+            raise CaseError("forbidden", f"only a coordinator may lift {name}")
+        return value
+    return listed(conn, name, value)
+
+
+def listed(conn: Connection, name: str, value: Any) -> str | None:
+    """A category or kelurahan: one of the organisation's list when it has one."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 0 < len(value.strip()) <= 100:
+        raise CaseError("bad_request", f"{name} must be a text of 1-100 characters")
+    column = s.category.c.name if name == "category" else s.area.c.kelurahan
+    known = conn.execute(select(column).where(column == value.strip())).first()
+    any_listed = conn.execute(select(column).limit(1)).first()
+    if any_listed is not None and known is None:
+        raise CaseError("unknown_" + name, f"{value!r} is not in the list of {name}")
+    return value.strip()

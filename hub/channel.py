@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Protocol
 
 from aiohttp import web
 
-from hub.models import Inbound, InboxRef, MediaBytes, Outbound, Reaction, StatusUpdate
+from hub.models import Inbound, InboxRef, MediaBytes, Outbound, Rating, Reaction, StatusUpdate
 
 
 class ChannelError(Exception):
@@ -112,7 +112,7 @@ class ChannelHost(Protocol):
     async def accept(
         self,
         inbox: InboxRef,
-        items: Sequence[Inbound | StatusUpdate | Reaction],
+        items: Sequence[Inbound | StatusUpdate | Reaction | Rating],
         origin: str | None = None,
         delivery: str | None = None,
     ) -> list[Accepted]:
@@ -120,7 +120,11 @@ class ChannelHost(Protocol):
 
         `delivery` is the provider's id of the whole delivery (a Telegram update_id): stored
         once, in the same transaction; a repeat stores nothing and answers one duplicate
-        Accepted per item (one, when there are no items)."""
+        Accepted per item (one, when there are no items).
+
+        A Rating answers its case with the rating stored (and the note telling the agents as
+        its message); `conversation` None when there is no case the resident may rate
+        (none resolved in the last days, or not theirs)."""
         ...
 
     async def seen(self, inbox: InboxRef, external_id: str) -> bool:
@@ -266,3 +270,11 @@ class Channel:
     ) -> None:
         """Live channels: show an event (message, typing, conversation) to the resident now,
         except on the connection `skip` (the one it came from)."""
+
+    async def ask_rating(
+        self, inbox: InboxRef, recipient: str, conversation: dict[str, Any]
+    ) -> bool:
+        """A case was resolved: ask the resident once how satisfied they are (1 to 5), in a
+        way they can answer with a tap that comes back as a Rating. `conversation` is the
+        case in its API shape. Returns whether the resident was asked."""
+        return False

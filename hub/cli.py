@@ -112,6 +112,7 @@ def _channel_command(settings: Settings, args: Any) -> int:
 
 def _serve(settings: Settings, args: Any) -> int:
     from aiohttp import web
+    from aiohttp.log import access_logger
 
     from hub.app import create_app
 
@@ -122,7 +123,13 @@ def _serve(settings: Settings, args: Any) -> int:
             print(f"config: {problem}", file=sys.stderr)
         return 2
     print(f"Kanal listening on http://{settings.server.host}:{settings.server.port}", flush=True)
-    web.run_app(app, host=settings.server.host, port=settings.server.port, print=None)
+    web.run_app(
+        app,
+        host=settings.server.host,
+        port=settings.server.port,
+        print=None,
+        access_log=access_logger if settings.server.access_log else None,
+    )
     return 0
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
+import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -24,7 +26,28 @@ class ServerSettings(_Section):
     public_url: str = "http://127.0.0.1:8080"
     secret_key: str = ""
     data_dir: str = "data"
+    access_log: bool = False  # one log line per HTTP request (costs ~20% of a busy loop)
     cookie_secure: bool | None = None
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For names the real client.
+    trusted_proxies: tuple[str, ...] = ()
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, value: Any) -> Any:
+        """From the environment a comma-separated string: "127.0.0.1, 10.0.0.0/8"."""
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network") from None
+        return value
 
 
 class DatabaseSettings(_Section):
@@ -67,6 +90,15 @@ class OrganizationSettings(_Section):
 class OpdSettings(_Section):
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
     name: str = Field(min_length=1)
+    coordinator: bool = False  # the coordinating OPD (Diskominfo): triages city-wide inboxes
+
+
+class CaseSettings(_Section):
+    close_after_days: float = Field(7, gt=0)  # a resolved case nobody writes to closes
+
+
+class AssignmentSettings(_Section):
+    auto: bool = True  # give new cases to the OPD's least busy online agent
 
 
 class InboxSettings(BaseModel):
@@ -84,6 +116,24 @@ class InboxSettings(BaseModel):
         return dict(self.model_extra or {})
 
 
+class TrackingSettings(_Section):
+    """The public tracking page (/lacak) and its API."""
+
+    show_agent_names: bool = False
+    per_minute: int = Field(10, ge=1)  # lookups per client address
+    per_hour: int = Field(60, ge=1)
+    timezone: str = "Asia/Jakarta"  # how the page shows times: WIB, WITA (Asia/Makassar)...
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError("expected a time zone like Asia/Jakarta, Asia/Makassar") from None
+        return value
+
+
 class Settings(_Section):
     server: ServerSettings = ServerSettings()
     database: DatabaseSettings = DatabaseSettings()
@@ -92,6 +142,9 @@ class Settings(_Section):
     media: MediaSettings = MediaSettings()
     sessions: SessionSettings = SessionSettings()
     organization: OrganizationSettings = OrganizationSettings()
+    assignment: AssignmentSettings = AssignmentSettings()
+    cases: CaseSettings = CaseSettings()
+    tracking: TrackingSettings = TrackingSettings()
     opds: tuple[OpdSettings, ...] = ()
     inboxes: tuple[InboxSettings, ...] = ()
 

@@ -1,4 +1,8 @@
-"""`kanal demo`: Pemerintah Kota Contoh with five OPDs, a widget inbox each, agents and cases."""
+"""`kanal demo`: Pemerintah Kota Contoh with five OPDs, a widget inbox each, agents and cases,
+and the city's lists: categories, canned responses, business hours, kecamatan and kelurahan.
+
+Kota Contoh is modelled on Kota Ambon: its five kecamatan, and kelurahan and negeri/desa
+that lie in them."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from hub import catalog
 from hub.auth import add_agent
 from hub.directory import ensure_opd, ensure_organization, load_directory
 from hub.ingest import accept_inbound
@@ -20,6 +25,58 @@ OPDS = [
     ("dishub", "Dinas Perhubungan"),
     ("dlh", "Dinas Lingkungan Hidup"),
     ("disdukcapil", "Dinas Kependudukan dan Pencatatan Sipil"),
+]
+
+
+COORDINATOR = "diskominfo"
+AREAS = {
+    "Nusaniwe": [
+        "Benteng", "Kudamati", "Mangga Dua", "Silale", "Waihaong", "Wainitu",
+        "Amahusu", "Latuhalat", "Seilale", "Urimessing",
+    ],
+    "Sirimau": [
+        "Ahusen", "Amantelu", "Batu Gajah", "Batu Meja", "Honipopu", "Karang Panjang",
+        "Pandan Kasturi", "Rijali", "Uritetu", "Waihoka",
+        "Batu Merah", "Galala", "Hative Kecil", "Soya",
+    ],
+    "Teluk Ambon": ["Tihu", "Hative Besar", "Laha", "Poka", "Rumah Tiga", "Tawiri", "Wayame"],
+    "Teluk Ambon Baguala": [
+        "Lateri", "Latta", "Halong", "Nania", "Negeri Lama", "Passo", "Waiheru",
+    ],
+    "Leitimur Selatan": [
+        "Ema", "Hatalai", "Hukurila", "Hutumuri", "Kilang", "Leahari", "Naku", "Rutong",
+    ],
+}  # fmt: skip
+#: (name, the OPD such cases usually belong to, whether resolving needs an "after" photo)
+CATEGORIES: list[tuple[str, str | None, bool]] = [
+    ("Jalan rusak", "pupr", True),
+    ("Lampu jalan", "dishub", True),
+    ("Banjir/drainase", "pupr", True),
+    ("Sampah", "dlh", True),
+    ("Pohon tumbang", "dlh", True),
+    ("Parkir", "dishub", False),
+    ("Adminduk/KTP", "disdukcapil", False),
+    ("Sosial", None, False),  # no Dinas Sosial in the demo: the coordinator triages
+]
+CANNED = [
+    (
+        "salam",
+        "Selamat datang di layanan pengaduan {opd}, Bapak/Ibu {nama}. Ada yang bisa kami bantu?",
+    ),
+    (
+        "terima",
+        "Terima kasih, Bapak/Ibu {nama}. Laporan Anda sudah kami terima dengan kode lacak "
+        "{kode} dan sedang kami tindak lanjuti.",
+    ),
+    (
+        "selesai",
+        "Laporan {kode} sudah selesai ditindaklanjuti oleh {opd}. Terima kasih atas "
+        "laporan Bapak/Ibu {nama}; jika masalahnya muncul lagi, balas pesan ini.",
+    ),
+]
+#: Monday to Thursday 08:00-16:00, Friday 08:00-16:30; closed at the weekend.
+HOURS = [{"weekday": d, "opens": "08:00", "closes": "16:00"} for d in range(4)] + [
+    {"weekday": 4, "opens": "08:00", "closes": "16:30"}
 ]
 
 
@@ -81,6 +138,8 @@ def seed(conn: Connection) -> None:
     """Idempotent: running it twice leaves one of everything."""
     org_id = ensure_organization(conn, ORGANIZATION)
     opd_ids = {slug: ensure_opd(conn, org_id, slug, name) for slug, name in OPDS}
+    conn.execute(update(s.opd).values(coordinator=s.opd.c.slug == COORDINATOR))
+    seed_lists(conn, org_id, opd_ids)
     now = utcnow()
     for slug, name in OPDS:
         key = f"web-{slug}"
@@ -106,3 +165,22 @@ def seed(conn: Connection) -> None:
         assert inbox is not None
         item = Inbound(Sender(visitor, name=resident), text=text, client_id=f"demo-{visitor}")
         accept_inbound(conn, directory, inbox, item)
+
+
+def seed_lists(conn: Connection, org_id: int, opd_ids: dict[str, int]) -> None:
+    """Categories, canned responses, business hours and areas; kept as they are if there."""
+    known = {c["name"] for c in catalog.list_categories(conn, org_id)}
+    for name, opd, after_photo in CATEGORIES:
+        if name not in known:
+            opd_id = opd_ids[opd] if opd else None
+            catalog.create_category(conn, org_id, name, opd_id, after_photo)
+    shortcuts = {
+        c["shortcut"] for c in catalog.list_canned(conn, org_id, []) if c["opd_id"] is None
+    }
+    for shortcut, body in CANNED:
+        if shortcut not in shortcuts:
+            catalog.create_canned(conn, org_id, shortcut, body, None)
+    if not catalog.hours(conn, org_id):
+        catalog.set_hours(conn, org_id, HOURS)
+    pairs = [(kecamatan, k) for kecamatan, names in AREAS.items() for k in names]
+    catalog.add_areas(conn, org_id, pairs)

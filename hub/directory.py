@@ -23,6 +23,7 @@ class Opd:
     id: int
     slug: str
     name: str
+    coordinator: bool = False  # Diskominfo: city-wide inboxes' new cases wait in its triage
 
     def view(self) -> dict[str, Any]:
         return {"id": self.id, "slug": self.slug, "name": self.name}
@@ -66,7 +67,7 @@ def load_directory(conn: Connection) -> Directory:
     if org is not None:
         directory.organization_id, directory.organization_name = org.id, org.name
     for row in conn.execute(select(s.opd)):
-        directory.opds[row.id] = Opd(row.id, row.slug, row.name)
+        directory.opds[row.id] = Opd(row.id, row.slug, row.name, bool(row.coordinator))
     for row in conn.execute(select(s.inbox).where(s.inbox.c.active.is_(True))):
         directory.inboxes[row.id] = InboxRef(
             row.id, row.key, row.kind, row.name, row.opd_id, dict(row.options or {})
@@ -79,7 +80,7 @@ def sync_settings(conn: Connection, settings: Settings) -> None:
     now = utcnow()
     org_id = ensure_organization(conn, settings.organization.name)
     for opd in settings.opds:
-        ensure_opd(conn, org_id, opd.slug, opd.name)
+        ensure_opd(conn, org_id, opd.slug, opd.name, coordinator=opd.coordinator)
     slugs = {row.slug: row.id for row in conn.execute(select(s.opd.c.slug, s.opd.c.id))}
     for inbox in settings.inboxes:
         values = {
@@ -104,12 +105,15 @@ def ensure_organization(conn: Connection, name: str) -> int:
     return int(row.id)
 
 
-def ensure_opd(conn: Connection, org_id: int, slug: str, name: str) -> int:
+def ensure_opd(
+    conn: Connection, org_id: int, slug: str, name: str, *, coordinator: bool = False
+) -> int:
     row = conn.execute(select(s.opd.c.id).where(s.opd.c.slug == slug)).first()
+    values = {"name": name, "coordinator": coordinator}
     if row is not None:
-        conn.execute(update(s.opd).where(s.opd.c.id == row.id).values(name=name))
+        conn.execute(update(s.opd).where(s.opd.c.id == row.id).values(**values))
         return int(row.id)
     return new_id(
         conn,
-        insert(s.opd).values(organization_id=org_id, slug=slug, name=name, created_at=utcnow()),
+        insert(s.opd).values(organization_id=org_id, slug=slug, created_at=utcnow(), **values),
     )

@@ -27,6 +27,7 @@ class ConversationChanged:
     conversation: dict[str, Any]
     action: str
     recipient: str
+    left_opd_id: int | None = None  # the OPD that no longer sees the case (disposisi)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from hub import media, places, updates
+from hub import csat, media, places, updates
 from hub.channel import Accepted, InboundRejected
 from hub.directory import Directory
 from hub.models import (
@@ -25,8 +25,10 @@ from hub.models import (
     Inbound,
     InboxRef,
     Kind,
+    Rating,
     Reaction,
     SenderType,
+    Status,
     StatusUpdate,
     utcnow,
 )
@@ -67,7 +69,7 @@ class IngestJob:
         self,
         directory: Directory,
         inbox: InboxRef,
-        items: Sequence[Inbound | StatusUpdate | Reaction],
+        items: Sequence[Inbound | StatusUpdate | Reaction | Rating],
         delivery: str | None = None,
     ) -> None:
         self.directory = directory
@@ -125,6 +127,8 @@ def accept_many(
                 results[j][i] = updates.apply_status(conn, directory, job.inbox, item)
             elif isinstance(item, Reaction):
                 results[j][i] = updates.apply_reaction(conn, directory, job.inbox, item)
+            elif isinstance(item, Rating):
+                results[j][i] = csat.apply_rating(conn, directory, job.inbox, item)
             elif item.edit and (edited := updates.apply_edit(conn, directory, job.inbox, item)):
                 results[j][i] = edited
             else:  # new, or an edit of a message we never had: stored as it is now
@@ -132,7 +136,7 @@ def accept_many(
     if entries:
         fresh = _drop_provider_duplicates(conn, entries)
         _attach_contacts(conn, fresh, now)
-        _attach_open_conversations(conn, fresh, now)
+        _attach_open_conversations(conn, directory, fresh, now)
         new = _drop_client_duplicates(conn, fresh)
         _store_messages(conn, directory, new, now)
         _resolve_duplicates(conn, directory, entries)
@@ -267,13 +271,18 @@ def _learn_contact_details(
     ]
 
 
-def _attach_open_conversations(conn: Connection, entries: list[_Entry], now: datetime) -> None:
+def _attach_open_conversations(
+    conn: Connection, directory: Directory, entries: list[_Entry], now: datetime
+) -> None:
     """The resident's open case in this inbox, or a new one with a fresh tracking code."""
     contact_ids = sorted({e.contact["id"] for e in entries})
     open_cases: dict[tuple[int, int], dict[str, Any]] = {}
     if contact_ids:
         for row in conn.execute(_OPEN_CONVERSATIONS, {"contacts": contact_ids}):
-            open_cases[(row.contact_id, row.inbox_id)] = dict(row._mapping)
+            key = (row.contact_id, row.inbox_id)
+            if _better(row._mapping, open_cases.get(key)):
+                open_cases[key] = dict(row._mapping)
+        _reopen(conn, [c for c in open_cases.values() if c["status"] != Status.OPEN], now)
     needed: dict[tuple[int, int], _Entry] = {}
     for entry in entries:
         key = (entry.contact["id"], entry.inbox.id)
@@ -288,6 +297,7 @@ def _attach_open_conversations(conn: Connection, entries: list[_Entry], now: dat
                 "contact_id": e.contact["id"],
                 "reply_to": e.item.sender.external_id,
                 "opd_id": e.inbox.opd_id,
+                "triage": _city_wide(directory, e.inbox),
                 "status": "open",
                 "created_at": now,
                 "updated_at": now,
@@ -299,6 +309,41 @@ def _attach_open_conversations(conn: Connection, entries: list[_Entry], now: dat
             open_cases[(row.contact_id, row.inbox_id)] = {**dict(row._mapping), "_new": True}
     for entry in entries:
         entry.conversation = open_cases[(entry.contact["id"], entry.inbox.id)]
+
+
+def _better(case: Any, than: dict[str, Any] | None) -> bool:
+    """The case a resident's message joins: their open (or pending) one, else the latest
+    resolved one (writing again reopens it; a closed case is never reopened)."""
+    if than is None:
+        return True
+    live, other = case["status"] != Status.RESOLVED, than["status"] != Status.RESOLVED
+    return (live, case["id"]) > (other, than["id"])
+
+
+def _reopen(conn: Connection, cases: list[dict[str, Any]], now: datetime) -> None:
+    """The resident wrote: a pending case (waiting on them) or a resolved one is open again."""
+    for case in cases:
+        conn.execute(
+            update(s.conversation)
+            .where(s.conversation.c.id == case["id"])
+            .values(status=Status.OPEN, resolved_at=None)
+        )
+        conn.execute(
+            insert(s.event).values(
+                conversation_id=case["id"],
+                action="status",
+                data={"from": str(case["status"]), "to": "open", "by": "resident"},
+                created_at=now,
+            )
+        )
+        case.update(status=Status.OPEN, resolved_at=None)
+
+
+def _city_wide(directory: Directory, inbox: InboxRef) -> bool:
+    """A new case of the coordinator's inboxes (the city's bot, its WhatsApp number) waits
+    in the coordinator's triage queue until it is sent to an OPD or taken."""
+    opd = directory.opds.get(inbox.opd_id)
+    return bool(opd is not None and opd.coordinator)
 
 
 def _unused_tracking_codes(conn: Connection, count: int) -> list[str]:
@@ -475,7 +520,7 @@ _CASE = [
     for name in (
         "id", "tracking_code", "status", "inbox_id", "opd_id", "contact_id", "assignee_id",
         "priority", "last_seq", "unread_count", "reply_to", "created_at", "first_response_at",
-        "resolved_at", "location",
+        "resolved_at", "location", "triage", "pending_transfer_id",
     )
 ]  # fmt: skip
 
@@ -484,7 +529,7 @@ _OPEN_CONVERSATIONS = (
     select(*_CASE)
     .where(
         s.conversation.c.contact_id.in_(bindparam("contacts", expanding=True)),
-        s.conversation.c.status.in_(OPEN_STATUSES),
+        s.conversation.c.status.in_((*OPEN_STATUSES, Status.RESOLVED)),
     )
     .with_for_update()
 )

@@ -44,6 +44,15 @@ class Kind(StrEnum):
     NOTE = "note"
 
 
+class Source(StrEnum):
+    """Where an offline entry came from (a case an agent records)."""
+
+    PHONE = "phone"  # the call centre (112) or an OPD's phone
+    WALK_IN = "walk_in"
+    LETTER = "letter"
+    MEDIA = "media"  # found while monitoring newspapers and social media
+
+
 class Delivery(StrEnum):
     PENDING = "pending"
     SENT = "sent"
@@ -109,6 +118,19 @@ class Reaction:
     sender: Sender
     target: str  # the external id of the message reacted to
     emoji: str | None
+    external_id: str | None = None
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Rating:
+    """A resident's satisfaction with a resolved case (CSAT): a score of 1 to 5, a comment,
+    or both. `case` is its tracking code; None: the resident's latest case in the inbox."""
+
+    sender: Sender
+    score: int | None
+    comment: str | None = None
+    case: str | None = None
     external_id: str | None = None
     sent_at: datetime | None = None
 

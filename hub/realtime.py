@@ -1,8 +1,9 @@
 """The Socket.IO server: the `/agent` namespace, and fan-out of committed events.
 
 Only the server joins rooms. Rooms on /agent: `opd:<id>` (every agent of an OPD),
-`admins` (coordinators, who see every OPD), `conv:<id>` (sockets viewing a thread, for
-typing). The resident side (/widget) is a channel: channels/widget.
+`admins` (coordinators, who see every OPD), `agent:<id>` (one agent's sockets),
+`conv:<id>` (sockets viewing a thread, for typing). The resident side (/widget) is a
+channel: channels/widget.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from hub.auth import SESSION_COOKIE, Action, Auth, Denied, Principal, authorize
 from hub.cases import CaseError
 from hub.events import ConversationChanged, EventBus, MessageCreated, Typing
 from hub.models import Status
+from hub.resolve import FollowUp
 from hub.service import PAGE_MAX, HubService
 from hub.store.db import StorageUnavailable
 from hub.templates import BadTemplate, TemplateChoice
-from hub.views import public_conversation_view
+from hub.views import for_opd, hides_reporter, public_conversation_view
 
 log = logging.getLogger(__name__)
 AGENT_NS = "/agent"
@@ -65,6 +67,20 @@ def create_socket_server(cors_origins: list[str] | str | None = None) -> socketi
 
 def agent_rooms(opd_id: int) -> list[str]:
     return [f"opd:{opd_id}", "admins"]
+
+
+def agent_room(agent_id: int) -> str:
+    """Every console socket of one agent."""
+    return f"agent:{agent_id}"
+
+
+async def disconnect_agent(sio: socketio.AsyncServer, agent_id: int) -> int:
+    """Hang up every /agent socket of this agent now (deactivated, or moved to another role
+    or OPD: a console that reconnects is authenticated again). This node's sockets only."""
+    sids = [sid for sid, _ in sio.manager.get_participants(AGENT_NS, agent_room(agent_id))]
+    for sid in sids:
+        await sio.disconnect(sid, namespace=AGENT_NS)
+    return len(sids)
 
 
 class BadRequest(Exception):
@@ -151,6 +167,8 @@ class AgentNamespace(socketio.AsyncNamespace):
         if principal is None:
             raise socketio.exceptions.ConnectionRefusedError("unauthorized")
         await self.save_session(sid, {"principal": principal})
+        await self.enter_room(sid, agent_room(principal.id))
+        self.service.desk.arrived(principal.id)
         if principal.sees_all_opds:
             await self.enter_room(sid, "admins")
         elif principal.opd_id is not None:
@@ -164,6 +182,12 @@ class AgentNamespace(socketio.AsyncNamespace):
             "opd": opd.view() if opd else None,
         }
         await self.emit("hello", {"agent": hello}, to=sid)
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        session = await self.get_session(sid)
+        principal = session.get("principal") if session else None
+        if principal is not None:
+            self.service.desk.left(principal.id)
 
     async def _principal(self, sid: str) -> Principal:
         session = await self.get_session(sid)
@@ -232,7 +256,13 @@ class AgentNamespace(socketio.AsyncNamespace):
             status = Status(raw)
         except ValueError:
             raise BadRequest("status must be open, pending, resolved or closed") from None
-        conversation = await self.service.set_status(await self._principal(sid), conv_id, status)
+        follow_up = FollowUp(
+            note=field(data, "note", str, required=False, default=""),
+            after_media_id=field(data, "after_media_id", str, required=False),
+            before_media_id=field(data, "before_media_id", str, required=False),
+        )
+        principal = await self._principal(sid)
+        conversation = await self.service.set_status(principal, conv_id, status, follow_up)
         return {"ok": True, "conversation": conversation}
 
 
@@ -262,9 +292,8 @@ class FanOut:
 
     async def on_message(self, event: MessageCreated) -> None:
         conv = event.conversation
-        payload = {"message": event.message, "conversation": conv}
-        await self.sio.emit(
-            "message", payload, to=agent_rooms(conv["opd"]["id"]), namespace=AGENT_NS
+        await self._to_agents(
+            "message", conv, lambda c: {"message": event.message, "conversation": c}
         )
         if not event.message["private"]:
             if event.new_conversation:  # the case first, so a client files the message under it
@@ -275,11 +304,25 @@ class FanOut:
 
     async def on_conversation(self, event: ConversationChanged) -> None:
         conv = event.conversation
-        await self.sio.emit(
-            "conversation", conv, to=agent_rooms(conv["opd"]["id"]), namespace=AGENT_NS
-        )
+        await self._to_agents("conversation", conv, lambda c: c)
+        left = event.left_opd_id
+        if left is not None and left != conv["opd"]["id"]:  # it moved away: drop it there
+            gone = {"conversation_id": conv["id"]}
+            await self.sio.emit("conversation_removed", gone, to=f"opd:{left}", namespace=AGENT_NS)
         if event.action == "status":
             await self._push(conv, event.recipient, "conversation", public_conversation_view(conv))
+
+    async def _to_agents(
+        self, name: str, conv: dict[str, Any], shape: Callable[[dict[str, Any]], Any]
+    ) -> None:
+        """To the case's OPD and the coordinators; the OPD without a hidden reporter."""
+        rooms = agent_rooms(conv["opd"]["id"])
+        if not hides_reporter(conv):
+            await self.sio.emit(name, shape(conv), to=rooms, namespace=AGENT_NS)
+            return
+        await self.sio.emit(name, shape(conv), to="admins", namespace=AGENT_NS)
+        hidden = [r for r in rooms if r != "admins"]
+        await self.sio.emit(name, shape(for_opd(conv)), to=hidden, namespace=AGENT_NS)
 
     async def on_typing(self, event: Typing) -> None:
         payload: dict[str, Any] = {

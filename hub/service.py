@@ -15,31 +15,45 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, insert, select, update
 
-from hub import cases, ingest, templates
+from hub import cases, entries, ingest, resolve, templates
 from hub.auth import Principal, VisitorTokens
 from hub.channel import Accepted, Channel, HubUnavailable, InboundRejected, Thread
+from hub.desk import Desk
 from hub.directory import (
     Directory,
     load_directory,
 )
+from hub.entries import Entry, Recorded
 from hub.events import ConversationChanged, Event, EventBus, MessageCreated, Typing
 from hub.media import MediaFile, MediaStore, MediaTooLarge
-from hub.models import Inbound, InboxRef, MediaBytes, Reaction, Status, StatusUpdate, utcnow
+from hub.models import (
+    Inbound,
+    InboxRef,
+    MediaBytes,
+    Rating,
+    Reaction,
+    Status,
+    StatusUpdate,
+    utcnow,
+)
+from hub.resolve import FollowUp
 from hub.store import queries
 from hub.store import schema as s
 from hub.store.db import StorageUnavailable, Store
-from hub.views import conversation_view, message_view, public_conversation_view
+from hub.views import conversation_view, message_view, public_conversation_view, seen_by
 
 log = logging.getLogger(__name__)
 PAGE_MAX = 200
 ACK_TEXT = (
     "Terima kasih, laporan Anda sudah kami terima dengan kode lacak {tracking_code}. "
-    "Simpan kode ini untuk menanyakan perkembangan laporan Anda."
+    "Simpan kode ini untuk menanyakan perkembangan laporan Anda, atau pantau di {tracking_url}"
 )
 T = TypeVar("T")
 
 
 class HubService:
+    public_url = ""  # how residents reach the hub (settings.server.public_url), for links
+
     def __init__(
         self,
         store: Store,
@@ -55,6 +69,7 @@ class HubService:
         self.max_message_length = max_message_length
         self.limits = ingest.Limits(max_length=max_message_length)
         self.directory = Directory()
+        self.desk = Desk(self)
         self.channels: dict[str, Channel] = {}
         self.sio: Any = None
         self.on_outbound: Callable[[], None] = lambda: None  # wakes the outbox relay
@@ -162,7 +177,7 @@ class HubService:
     async def accept(
         self,
         inbox: InboxRef,
-        items: Sequence[Inbound | StatusUpdate | Reaction],
+        items: Sequence[Inbound | StatusUpdate | Reaction | Rating],
         origin: str | None = None,
         delivery: str | None = None,
     ) -> list[Accepted]:
@@ -197,7 +212,9 @@ class HubService:
         if channel is None or channel.live or inbox.options.get("ack") is False:
             return
         template = str(inbox.options.get("ack_text") or ACK_TEXT)
-        text = template.replace("{tracking_code}", conversation["tracking_code"])
+        code = conversation["tracking_code"]
+        link = f"{self.public_url.rstrip('/')}/lacak?kode={code}"
+        text = template.replace("{tracking_code}", code).replace("{tracking_url}", link)
         try:
             ack = await self.store.write(
                 lambda c: cases.acknowledge(
@@ -360,13 +377,61 @@ class HubService:
         return found
 
     async def set_status(
-        self, principal: Principal, conv_id: int, status: Status
+        self,
+        principal: Principal,
+        conv_id: int,
+        status: Status,
+        follow_up: FollowUp | None = None,
     ) -> dict[str, Any]:
-        change = await self.store.write(
-            lambda c: cases.set_status(c, self.directory, principal, conv_id, status)
-        )
+        """Move a case along; resolving it needs a follow-up for the resident."""
+        directory = self.directory
+
+        def job(conn: Connection) -> resolve.Resolved:
+            if status != Status.RESOLVED:
+                return resolve.Resolved(
+                    cases.set_status(conn, directory, principal, conv_id, status)
+                )
+            conv = cases.visible_conversation(conn, principal, conv_id)
+            inbox = directory.inboxes[conv.inbox_id]
+            return resolve.resolve(
+                conn,
+                directory,
+                principal,
+                conv_id,
+                follow_up or FollowUp(""),
+                live=self.is_live(conv.inbox_id),
+                window=directory.reply_windows.get(inbox.kind),
+            )
+
+        done = await self.store.write(job)
+        for reply in done.replies:
+            self.emit(MessageCreated(reply.message, reply.conversation, reply.recipient))
+        if any(r.outbound for r in done.replies):
+            self.on_outbound()
+        change = done.change
         if change.changed:
             self.emit(ConversationChanged(change.conversation, "status", change.recipient))
+        return change.conversation
+
+    async def record_entry(self, principal: Principal, entry: Entry) -> Recorded:
+        """An offline complaint (phone, walk-in, letter, media) becomes a case."""
+        directory = self.directory
+        done = await self.store.write(lambda c: entries.record(c, directory, principal, entry))
+        if not done.duplicate:
+            created = MessageCreated(
+                done.message, done.conversation, done.recipient, new_conversation=True
+            )
+            self.emit(created)
+        return done
+
+    async def update_details(
+        self, principal: Principal, conv_id: int, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        change = await self.store.write(
+            lambda c: cases.update_details(c, self.directory, principal, conv_id, changes)
+        )
+        if change.changed:
+            self.emit(ConversationChanged(change.conversation, "details", change.recipient))
         return change.conversation
 
     async def set_location(
@@ -401,7 +466,7 @@ class HubService:
 
     async def conversation(self, principal: Principal, conv_id: int) -> dict[str, Any]:
         row = await self.store.read(lambda c: cases.visible_conversation(c, principal, conv_id))
-        return conversation_view(row, self.directory)
+        return seen_by(conversation_view(row, self.directory), principal)
 
     async def conversations(
         self,
@@ -411,8 +476,12 @@ class HubService:
         opd_slug: str | None = None,
         cursor: str | None = None,
         limit: int = 50,
+        triage: bool | None = None,
+        assignee: str | None = None,
     ) -> tuple[list[dict[str, Any]], str | None]:
+        """`assignee`: "me", "none" (the queue) or None (everyone's)."""
         opd_ids = principal.visible_opds()
+        whose: int | str | None = {"me": principal.id, "none": None}.get(assignee or "", "any")
         if opd_slug is not None:
             opd = self.directory.opd_by_slug(opd_slug)
             wanted = opd.id if opd is not None else -1
@@ -421,10 +490,16 @@ class HubService:
         limit = max(1, min(limit, PAGE_MAX))
         rows = await self.store.read(
             lambda c: queries.conversation_page(
-                c, opd_ids=opd_ids, status=status, after=after, limit=limit + 1
+                c,
+                opd_ids=opd_ids,
+                status=status,
+                after=after,
+                limit=limit + 1,
+                triage=triage,
+                assignee=whose,
             )
         )
-        items = [conversation_view(r, self.directory) for r in rows[:limit]]
+        items = [seen_by(conversation_view(r, self.directory), principal) for r in rows[:limit]]
         more = len(rows) > limit
         last = rows[limit - 1] if more else None
         return items, encode_cursor(last.last_message_at, last.id) if last is not None else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from hub.auth import Principal
 from hub.directory import Directory
 from hub.models import iso
 
@@ -47,6 +48,8 @@ def conversation_view(
         "contact": {"id": c["contact_id"], "name": name},
         "assignee": {"id": c["assignee_id"], "name": assignee} if c["assignee_id"] else None,
         "priority": c["priority"],
+        "rahasia": bool(c.get("rahasia")),
+        "anonim": bool(c.get("anonim")),
         "last_seq": c["last_seq"],
         "unread_count": c["unread_count"],
         "last_message_preview": c["last_message_preview"],
@@ -55,8 +58,17 @@ def conversation_view(
         "first_response_at": iso(c["first_response_at"]),
         "resolved_at": iso(c["resolved_at"]),
         "location": c.get("location"),
+        "triage": bool(c.get("triage")),
+        "pending_transfer_id": c.get("pending_transfer_id"),
+        "category": c.get("category"),
+        "kelurahan": c.get("kelurahan"),
+        "labels": c.get("labels") or [],
+        "source": c.get("source"),
         "last_inbound_at": iso(c.get("last_inbound_at")),
         "reply_window_closes_at": iso(window_closes(c, directory)),
+        "csat": c.get("csat"),
+        "csat_comment": c.get("csat_comment"),
+        "csat_at": iso(c.get("csat_at")),
     }
 
 
@@ -70,6 +82,23 @@ def window_closes(c: Any, directory: Directory) -> datetime | None:
     return last + timedelta(seconds=window)
 
 
+HIDDEN_REPORTER = {"id": None, "name": "Pelapor dirahasiakan"}
+
+
+def hides_reporter(conv: dict[str, Any]) -> bool:
+    return bool(conv.get("rahasia") or conv.get("anonim"))
+
+
+def for_opd(conv: dict[str, Any]) -> dict[str, Any]:
+    """A rahasia/anonim case as an OPD's agents see it: without who reported it (only
+    coordinators see the reporter)."""
+    return {**conv, "contact": HIDDEN_REPORTER} if hides_reporter(conv) else conv
+
+
+def seen_by(conv: dict[str, Any], principal: Principal) -> dict[str, Any]:
+    return conv if principal.sees_all_opds else for_opd(conv)
+
+
 def public_conversation_view(row: Any) -> dict[str, Any]:
     """What a resident may see of their own case."""
     c = row._mapping if hasattr(row, "_mapping") else row
@@ -78,6 +107,7 @@ def public_conversation_view(row: Any) -> dict[str, Any]:
         "tracking_code": c["tracking_code"],
         "status": c["status"],
         "last_seq": c["last_seq"],
+        "csat": c.get("csat"),  # the resident's own rating (1-5) of a resolved case
     }
 
 

@@ -7,15 +7,22 @@ hub serves them from those folders.
 from __future__ import annotations
 
 import json
+import math
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import jinja2
 from aiohttp import web
 from markupsafe import Markup
 
+from hub.api import track
 from hub.api.deps import public
-from hub.keys import SERVICE
+from hub.keys import SERVICE, SETTINGS
+from hub.progress import STATUS_TEXT
+from hub.tracking import normalize
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDGET = ROOT / "widget"
@@ -29,6 +36,7 @@ BUNDLES = {
     "/console/app.js": CONSOLE / "dist" / "app.js",
     "/console/app.css": CONSOLE / "dist" / "app.css",
     "/static/demo.css": WIDGET / "static" / "demo.css",
+    "/static/lacak.css": WIDGET / "static" / "lacak.css",
 }
 
 
@@ -102,6 +110,80 @@ async def demo(request: web.Request) -> web.Response:
     return render(request, "demo.html", opds=opds, current=current, widget_src="/widget.js")
 
 
+#: The tracking page runs no script and is shown in no frame; nothing leaves it.
+LACAK_HEADERS = {
+    **track.HEADERS,
+    "X-Robots-Tag": "noindex",
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'",
+}
+MONTHS = {
+    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+           "September", "Oktober", "November", "Desember"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}  # fmt: skip
+
+
+@public
+async def lacak(request: web.Request) -> web.Response:
+    """Public tracking: a resident types their kode lacak (or follows a ?kode= link)."""
+    lang = "en" if request.query.get("lang") == "en" else "id"
+    typed = request.query.get("kode", "").strip()[:40]
+    status, headers = 200, dict(LACAK_HEADERS)
+    context: dict[str, Any] = {"case": None, "problem": None, "wait_minutes": 0}
+    if typed:
+        found = await track.look_up(request, typed)
+        if found.retry_after:
+            status, headers["Retry-After"] = 429, str(found.retry_after)
+            context.update(problem="rate_limited", wait_minutes=math.ceil(found.retry_after / 60))
+        elif found.case is None:
+            status = 404
+            context["problem"] = "not_found" if normalize(typed) else "invalid"
+        else:
+            zone = ZoneInfo(request.app[SETTINGS].tracking.timezone)
+            context["case"] = _case_page(found.case, lang, zone)
+    other = {"kode": typed} if typed else {}
+    response = render(
+        request,
+        "lacak.html",
+        lang=lang,
+        kode=typed,
+        organization=request.app[SERVICE].directory.organization_name,
+        switch_query=urlencode({**other, "lang": "id" if lang == "en" else "en"}),
+        **context,
+    )
+    response.set_status(status)
+    response.headers.update(headers)
+    return response
+
+
+def _case_page(case: dict[str, Any], lang: str, zone: ZoneInfo) -> dict[str, Any]:
+    """The API's answer with words and local times for the page."""
+    timeline = [
+        {
+            **entry,
+            "when": _when(entry["at"], lang, zone),
+            "status_label": STATUS_TEXT[entry["status"]][lang] if "status" in entry else None,
+        }
+        for entry in case["timeline"]
+    ]
+    return {
+        **case,
+        "status_label": case["status_text"][lang],
+        "created": _when(case["created_at"], lang, zone),
+        "updated": _when(case["updated_at"], lang, zone),
+        "timeline": timeline,
+    }
+
+
+def _when(at: str, lang: str, zone: ZoneInfo) -> str:
+    """The city's own time, as its residents write it: 23 November 2026, 15.15 WIB."""
+    local = datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(zone)
+    clock = f"{local:%H}{'.' if lang == 'id' else ':'}{local:%M}"
+    return f"{local.day} {MONTHS[lang][local.month - 1]} {local.year}, {clock} {local.tzname()}"
+
+
 def add_routes(app: web.Application) -> None:
     app[TEMPLATES] = templates()
     for path in BUNDLES:
@@ -109,4 +191,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/widget/frame", widget_frame)
     app.router.add_get("/console", console)
     app.router.add_get("/console/{tail:.*}", console)
+    app.router.add_get("/lacak", lacak)
     app.router.add_get("/", demo)

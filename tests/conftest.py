@@ -27,6 +27,7 @@ name = "Pemerintah Kota Uji"
 [[opds]]
 slug = "diskominfo"
 name = "Dinas Komunikasi dan Informatika"
+coordinator = true
 [[opds]]
 slug = "pupr"
 name = "Dinas PUPR"

@@ -19,12 +19,14 @@ from typing import Any, ClassVar
 
 import orjson
 from aiohttp import web
+from telegram import ForceReply
 from telegram.error import NetworkError, TelegramError
 
-from channels.telegram.client import BotClient, FileTooLarge, FileUnavailable
+from channels.telegram.client import BotClient, FileTooLarge, FileUnavailable, rating_keyboard
 from channels.telegram.commands import COMMANDS
-from channels.telegram.parse import parse_update
+from channels.telegram.parse import COMMENT_PROMPT, Parsed, parse_update
 from hub.channel import (
+    Accepted,
     BodyTooLarge,
     Channel,
     ChannelAuthError,
@@ -36,7 +38,7 @@ from hub.channel import (
     Route,
     read_limited,
 )
-from hub.models import Inbound, InboxRef, Outbound
+from hub.models import Inbound, InboxRef, Outbound, Rating
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -50,6 +52,13 @@ GREETING = (
     "(misalnya KNL-7Q4M2P) untuk menanyakan perkembangannya; petugas OPD akan membalas di "
     "percakapan ini."
 )
+RATING_QUESTION = (
+    "Laporan Anda dengan kode {tracking_code} telah selesai ditangani. Seberapa puas Anda "
+    "dengan pelayanan kami? Pilih 1 (sangat tidak puas) sampai 5 (sangat puas)."
+)
+RATED = "Terima kasih! Penilaian Anda: {score} dari 5."
+NOT_RATEABLE = "Maaf, laporan ini sudah tidak dapat dinilai."
+COMMENTED = "Terima kasih atas masukan Anda."
 
 
 class TelegramChannel(Channel):
@@ -103,21 +112,90 @@ class TelegramChannel(Channel):
             answers = await self.host.accept(inbox, [], delivery=delivery)
             if not any(a.duplicate for a in answers):
                 self._spawn(self._greet(inbox, parsed.chat_id))
+        elif parsed.callback_id is not None:
+            await self._tapped(inbox, parsed, delivery)
         elif parsed.ignored:
             log.info(
                 "telegram %s: update %s ignored: %s", inbox.key, parsed.update_id, parsed.ignored
             )
-        elif parsed.items:  # new messages, and edits of earlier ones
-            if not any(_files(item) for item in parsed.items):
-                await self.host.accept(inbox, parsed.items, delivery=delivery)
+        elif ratings := [i for i in parsed.items if isinstance(i, Rating)]:
+            await self._commented(inbox, ratings[0], delivery)
+        elif messages := [i for i in parsed.items if isinstance(i, Inbound)]:
+            # new messages, and edits of earlier ones
+            if not any(_files(item) for item in messages):
+                await self.host.accept(inbox, messages, delivery=delivery)
                 return
             # A redelivery that arrives while the first is still fetching waits for it, and
             # then fetches nothing: each file is downloaded once.
             async with self._alone.hold((inbox.id, parsed.update_id)):
-                items = parsed.items
                 if not await self.host.seen(inbox, delivery):
-                    items = [await self._with_files(inbox, item) for item in items]
-                await self.host.accept(inbox, items, delivery=delivery)
+                    messages = [await self._with_files(inbox, item) for item in messages]
+                await self.host.accept(inbox, messages, delivery=delivery)
+
+    # -- CSAT ------------------------------------------------------------------------------
+    async def ask_rating(
+        self, inbox: InboxRef, recipient: str, conversation: dict[str, Any]
+    ) -> bool:
+        """A message with a keyboard of five buttons; a tap comes back as a callback_query."""
+        code = conversation["tracking_code"]
+        text = RATING_QUESTION.replace("{tracking_code}", code)
+        try:
+            await self.client(inbox).ask(recipient, text, rating_keyboard(code))
+        except ChannelSendError as exc:
+            log.warning("telegram %s: could not ask %s for a rating: %s", inbox.key, code, exc)
+            return False
+        return True
+
+    async def _tapped(self, inbox: InboxRef, parsed: Parsed, delivery: str) -> None:
+        """A button tap: a rating is stored; every tap is answered (after the commit)."""
+        answers = await self.host.accept(inbox, parsed.items, delivery=delivery)
+        if any(a.duplicate for a in answers):
+            return
+        if parsed.ignored:
+            log.info("telegram %s: button ignored: %s", inbox.key, parsed.ignored)
+        self._spawn(self._after_tap(inbox, parsed, answers[0] if answers else None))
+
+    async def _after_tap(self, inbox: InboxRef, parsed: Parsed, answer: Accepted | None) -> None:
+        client, chat_id = self.client(inbox), parsed.chat_id or ""
+        rating = parsed.items[0] if parsed.items else None
+        if answer is None or not isinstance(rating, Rating):  # not our button: stop its spinner
+            await client.answer(parsed.callback_id or "", None, chat_id, None)
+            return
+        stored = answer.conversation
+        notice = NOT_RATEABLE if stored is None else RATED.format(score=rating.score)
+        await client.answer(parsed.callback_id or "", notice, chat_id, parsed.callback_message_id)
+        if stored is None or stored.get("csat_comment"):
+            return
+        prompt = COMMENT_PROMPT.replace("{tracking_code}", stored["tracking_code"])
+        placeholder = ForceReply(input_field_placeholder="Saran atau komentar Anda")
+        try:
+            await client.ask(chat_id, prompt, placeholder)
+        except ChannelSendError as exc:
+            log.warning("telegram %s: could not ask for a comment: %s", inbox.key, exc)
+
+    async def _commented(self, inbox: InboxRef, comment: Rating, delivery: str) -> None:
+        """A reply to the comment prompt. When there is no rating it may join (too late, or
+        never rated), the message is kept as any other: nothing a resident writes is lost."""
+        [answer] = await self.host.accept(inbox, [comment], delivery=delivery)
+        if answer.duplicate:
+            return
+        if answer.conversation is not None:
+            self._spawn(self._say(inbox, comment.sender.external_id, COMMENTED))
+            return
+        message = Inbound(
+            sender=comment.sender,
+            text=comment.comment or "",
+            external_id=comment.external_id,
+            sent_at=comment.sent_at,
+        )
+        await self.host.accept(inbox, [message])
+
+    async def _say(self, inbox: InboxRef, chat_id: str, text: str) -> None:
+        out = Outbound(message_id=0, conversation_id=0, recipient=chat_id, text=text)
+        try:
+            await self.client(inbox).send(out)
+        except ChannelSendError as exc:
+            log.warning("telegram %s: a notice to %s failed: %s", inbox.key, chat_id, exc)
 
     async def _with_files(self, inbox: InboxRef, item: Inbound) -> Inbound:
         kept = [await self._keep(inbox, a) if "file_id" in a else a for a in item.attachments]
@@ -168,13 +246,7 @@ class TelegramChannel(Channel):
 
     async def _greet(self, inbox: InboxRef, chat_id: str) -> None:
         """/start: what the service is and how tracking codes work (no case is opened)."""
-        text = str(inbox.options.get("greeting") or GREETING)
-        try:
-            await self.client(inbox).send(
-                Outbound(message_id=0, conversation_id=0, recipient=chat_id, text=text)
-            )
-        except ChannelSendError as exc:
-            log.warning("telegram %s: greeting to %s failed: %s", inbox.key, chat_id, exc)
+        await self._say(inbox, chat_id, str(inbox.options.get("greeting") or GREETING))
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)

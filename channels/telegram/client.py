@@ -8,20 +8,25 @@ or dead letter (403 blocked by the user, 400 chat not found).
 
 from __future__ import annotations
 
+import logging
 import mimetypes
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
-from telegram import Bot, Message
+from telegram import Bot, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from hub.channel import ChannelSendError, Pacer
 from hub.models import InboxRef, MediaBytes, Outbound
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 API_BASE = "https://api.telegram.org/bot"
 FILE_BASE = "https://api.telegram.org/file/bot"
-#: The update types Kanal handles (for setWebhook and getUpdates).
-ALLOWED_UPDATES = ["message", "edited_message"]
+#: The update types Kanal handles (for setWebhook and getUpdates); callback_query: the rating
+#: keyboard's taps.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 #: Telegram's limits for a bot's files: photos up to 10 MB (else sent as a document).
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 PHOTO_MAX = 10 * 1024 * 1024
@@ -100,21 +105,28 @@ class BotClient:
             )
         await self.ready()
         await self.pacer.wait(out.recipient)
-        try:
-            sent = await self._deliver(out, media)
-        except RetryAfter as exc:
-            retry = exc.retry_after
-            seconds = retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
-            raise ChannelSendError(
-                f"429: {exc.message}", retryable=True, retry_after=seconds
-            ) from exc
-        except Forbidden as exc:
-            raise ChannelSendError(f"403: {exc.message}", retryable=False) from exc
-        except BadRequest as exc:
-            raise ChannelSendError(f"400: {exc.message}", retryable=False) from exc
-        except (NetworkError, TelegramError) as exc:  # timeouts and 5xx are NetworkErrors
-            raise ChannelSendError(f"Telegram: {exc.message}", retryable=True) from exc
+        sent = await _mapped(self._deliver(out, media))
         return f"msg:{sent.chat.id}:{sent.message_id}"
+
+    async def ask(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | ForceReply) -> str:
+        """A question with buttons (or a reply field) under it; returns its id like send."""
+        bot = await self.ready()
+        await self.pacer.wait(chat_id)
+        sent = await _mapped(bot.send_message(chat_id=chat_id, text=text, reply_markup=markup))
+        return f"msg:{sent.chat.id}:{sent.message_id}"
+
+    async def answer(
+        self, callback_id: str, text: str | None, chat_id: str, message_id: int | None
+    ) -> None:
+        """Stop a tapped button's spinner (with a short notice) and take the keyboard away:
+        one tap is one answer. Best effort: an old tap can no longer be answered."""
+        bot = await self.ready()
+        try:
+            await bot.answer_callback_query(callback_id, text=text)
+            if message_id is not None:
+                await bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+        except TelegramError as exc:
+            log.info("telegram: could not answer button %s: %s", callback_id, exc)
 
     async def _deliver(self, out: Outbound, media: MediaBytes | None) -> Message:
         chat, caption = out.recipient, out.text or None
@@ -124,6 +136,32 @@ class BotClient:
         if media.mime_type in PHOTO_TYPES and len(media.data) <= PHOTO_MAX:
             return await self.bot.send_photo(chat, media.data, caption=caption, filename=name)
         return await self.bot.send_document(chat, media.data, caption=caption, filename=name)
+
+
+async def _mapped(call: Awaitable[T]) -> T:
+    """A Bot API call, its errors on the hub's ladder: retry or dead letter."""
+    try:
+        return await call
+    except RetryAfter as exc:
+        retry = exc.retry_after
+        seconds = retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
+        raise ChannelSendError(f"429: {exc.message}", retryable=True, retry_after=seconds) from exc
+    except Forbidden as exc:
+        raise ChannelSendError(f"403: {exc.message}", retryable=False) from exc
+    except BadRequest as exc:
+        raise ChannelSendError(f"400: {exc.message}", retryable=False) from exc
+    except (NetworkError, TelegramError) as exc:  # timeouts and 5xx are NetworkErrors
+        raise ChannelSendError(f"Telegram: {exc.message}", retryable=True) from exc
+
+
+def rating_keyboard(tracking_code: str) -> InlineKeyboardMarkup:
+    """One row of five buttons, 1 (very unhappy) to 5 (very happy)."""
+    faces = ("😞", "🙁", "😐", "🙂", "😄")
+    row = [
+        InlineKeyboardButton(f"{n} {face}", callback_data=f"csat:{tracking_code}:{n}")
+        for n, face in enumerate(faces, start=1)
+    ]
+    return InlineKeyboardMarkup([row])
 
 
 def _default_name(mime_type: str) -> str:

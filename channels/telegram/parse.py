@@ -2,6 +2,7 @@
 
 `parse_update` reads one Bot API Update with python-telegram-bot's `Update.de_json` and says
 what it means to the hub: one Inbound, or a command the adapter answers itself (`/start`),
+or a Rating (a tap on the rating keyboard, or a reply to the comment prompt that follows),
 or why the update is not for us. Malformed input raises ValueError and nothing else.
 
 Attachments in `Inbound.attachments` have one shape, named as in the Bot API; nothing here
@@ -19,15 +20,16 @@ downloads (the adapter resolves `file_id` with getFile)::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from telegram import Chat, Contact, Message, Update, User
+from telegram import CallbackQuery, Chat, Contact, Message, Update, User
 from telegram.constants import ChatType, MessageEntityType
 from telegram.helpers import effective_message_type
 
-from hub.models import Inbound, Kind, Sender
+from hub.models import Inbound, Kind, Rating, Sender
 
 T = TypeVar("T")
 Content = tuple[Kind, str, tuple[dict[str, Any], ...]]
@@ -43,6 +45,15 @@ MESSAGE_FIELDS = {
 }
 #: File kinds in the order they are looked for (an animation also carries its document).
 FILE_KINDS = ("photo", "video", "video_note", "voice", "audio", "document", "sticker")
+#: A rating keyboard's button: "csat:KNL-7Q4M2P:4" (Telegram allows 64 bytes).
+RATING_DATA = re.compile(r"^csat:(KNL-[0-9A-Z]{6}):([1-5])$")
+#: What the bot asks after a rating; a reply to it is the rating's comment.
+COMMENT_PROMPT = (
+    "Ada saran atau komentar tentang penanganan laporan {tracking_code}? Balas pesan ini "
+    "untuk menuliskannya (tidak wajib)."
+)
+COMMENT_PREFIX = COMMENT_PROMPT.split("{", 1)[0]
+TRACKING_CODE = re.compile(r"KNL-[0-9A-Z]{6}")
 
 
 @dataclass(frozen=True)
@@ -50,18 +61,22 @@ class Parsed:
     """What one update means to the hub."""
 
     update_id: int
-    items: list[Inbound] = field(default_factory=list)
+    items: list[Inbound | Rating] = field(default_factory=list)
     command: str | None = None  # "start", answered by the adapter; nothing is stored
     command_arg: str | None = None  # a deep link's payload: "/start pupr" -> "pupr"
     chat_id: str | None = None  # where an answer goes (the greeting)
     edit_of: str | None = None  # the external id of the message this update edits
     ignored: str | None = None  # why the update is not for us
+    callback_id: str | None = None  # a button tap, which Telegram wants answered
+    callback_message_id: int | None = None  # the message whose button was tapped
 
 
 def parse_update(data: dict[str, Any], *, allow_groups: bool = False) -> Parsed:
     """Read one Bot API Update; groups and channels only when `allow_groups`."""
     update = _read(data)
     update_id = _need(update.update_id, int, "update_id")
+    if update.callback_query is not None:
+        return _callback(update_id, update.callback_query)
     found = _message_of(update)
     if found is None:
         return Parsed(update_id, ignored=f"unsupported update: {_update_type(update)}")
@@ -72,6 +87,8 @@ def parse_update(data: dict[str, Any], *, allow_groups: bool = False) -> Parsed:
         return Parsed(update_id, chat_id=chat_id, ignored=reason)
     if not edited and (command := _command(message)):
         return Parsed(update_id, command=command[0], command_arg=command[1], chat_id=chat_id)
+    if (comment := _comment(message, chat_id, edited)) is not None:
+        return Parsed(update_id, [comment], chat_id=chat_id)
     content = _content(message)
     if content is None:
         what = effective_message_type(message) or "empty message"
@@ -88,6 +105,54 @@ def parse_update(data: dict[str, Any], *, allow_groups: bool = False) -> Parsed:
         edit=edited,
     )
     return Parsed(update_id, [item], chat_id=chat_id, edit_of=external_id if edited else None)
+
+
+def _callback(update_id: int, query: CallbackQuery) -> Parsed:
+    """A tap on an inline button; only the rating keyboard's mean something to the hub."""
+    callback_id = _need(query.id, str, "callback_query.id")
+    user = _need(query.from_user, User, "callback_query.from")
+    message = query.message  # an inaccessible message once it is old, but with its chat
+    where = message.chat.id if message is not None else user.id
+    chat_id = str(_need(where, int, "callback_query.message.chat.id"))
+    shown = message.message_id if message is not None else None
+    message_id = _maybe(shown, int, "callback_query.message.message_id")
+    data = _maybe(query.data, str, "callback_query.data") or ""
+    found = RATING_DATA.match(data)
+    if found is None or user.is_bot:
+        return Parsed(
+            update_id, chat_id=chat_id, ignored=f"unknown button: {data[:64]!r}",
+            callback_id=callback_id, callback_message_id=message_id,
+        )  # fmt: skip
+    rating = Rating(Sender(external_id=chat_id), int(found[2]), case=found[1])
+    return Parsed(
+        update_id, [rating], chat_id=chat_id, callback_id=callback_id,
+        callback_message_id=message_id,
+    )  # fmt: skip
+
+
+def _comment(message: Message, chat_id: str, edited: bool) -> Rating | None:
+    """A reply to the bot's comment prompt: the comment on the rating it names."""
+    quoted = message.reply_to_message
+    text = _text(message)
+    if quoted is None or not text:
+        return None
+    author = quoted.from_user
+    asked = _maybe(quoted.text, str, "reply_to_message.text") or ""
+    if author is None or not author.is_bot or not asked.startswith(COMMENT_PREFIX):
+        return None
+    code = TRACKING_CODE.search(asked)
+    if code is None:
+        return None
+    message_id = _need(message.message_id, int, "message_id")
+    return Rating(
+        _sender(message),
+        None,
+        comment=text,
+        case=code.group(),
+        # An edit comes again under the same id: it has none, and replaces the comment.
+        external_id=None if edited else f"msg:{chat_id}:{message_id}",
+        sent_at=_sent_at(message, edited),
+    )
 
 
 def _read(data: object) -> Update:

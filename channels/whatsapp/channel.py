@@ -8,12 +8,14 @@ files are fetched while their links are fresh (five minutes) and kept by the hub
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import aiohttp
@@ -30,6 +32,7 @@ from channels.whatsapp.client import (
 )
 from channels.whatsapp.parse import parse_payload
 from hub.channel import (
+    Accepted,
     BodyTooLarge,
     Channel,
     ChannelHost,
@@ -41,7 +44,7 @@ from hub.channel import (
     Route,
     read_limited,
 )
-from hub.models import Inbound, InboxRef, Outbound
+from hub.models import Inbound, InboxRef, Outbound, Rating, utcnow
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Hub-Signature-256"
@@ -49,6 +52,22 @@ MAX_BODY = 3 * 1024 * 1024
 WINDOW = 24 * 3600.0
 TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
 VERSION = re.compile(r"^v\d+\.\d+$")
+#: The rating question: reply buttons hold three at most, so a list of five rows.
+RATING_QUESTION = (
+    "Laporan Anda dengan kode {tracking_code} telah selesai ditangani. Seberapa puas Anda "
+    "dengan pelayanan kami?"
+)
+RATING_ROWS = (
+    (5, "5 – Sangat puas"),
+    (4, "4 – Puas"),
+    (3, "3 – Cukup"),
+    (2, "2 – Kurang puas"),
+    (1, "1 – Sangat tidak puas"),
+)
+RATED = "Terima kasih! Penilaian Anda untuk laporan {tracking_code}: {score} dari 5."
+NOT_RATEABLE = "Maaf, laporan ini sudah tidak dapat dinilai."
+#: Ask only while this much of the 24-hour window is left: the question must not bounce.
+WINDOW_MARGIN = timedelta(minutes=1)
 
 
 class WhatsAppChannel(Channel):
@@ -61,12 +80,16 @@ class WhatsAppChannel(Channel):
         self._http: aiohttp.ClientSession | None = None
         self._clients: dict[int, GraphClient] = {}
         self._alone = KeyedLocks()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         timeout = aiohttp.ClientTimeout(total=30, connect=10)
         self._http = aiohttp.ClientSession(timeout=timeout)
 
     async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._http is not None:
             await self._http.close()
             self._http = None
@@ -162,7 +185,7 @@ class WhatsAppChannel(Channel):
             return
         wanted = [i for i in items if isinstance(i, Inbound) and _files(i)]
         if not wanted:
-            await self.host.accept(inbox, items)
+            self._after_ratings(inbox, items, await self.host.accept(inbox, items))
             return
         # Meta retries (and sometimes sends the same message at once): fetch each file once.
         async with self._alone.hold((inbox.id, wanted[0].external_id)):
@@ -170,7 +193,8 @@ class WhatsAppChannel(Channel):
             for item in wanted:
                 if item.external_id and not await self.host.seen(inbox, item.external_id):
                     fetched[id(item)] = await self._with_files(inbox, item)
-            await self.host.accept(inbox, [fetched.get(id(i), i) for i in items])
+            stored = await self.host.accept(inbox, [fetched.get(id(i), i) for i in items])
+        self._after_ratings(inbox, items, stored)
 
     async def _with_files(self, inbox: InboxRef, item: Inbound) -> Inbound:
         kept = [await self._keep(inbox, a) if "wa_media_id" in a else a for a in item.attachments]
@@ -197,6 +221,52 @@ class WhatsAppChannel(Channel):
             file_name=found.get("file_name"),
         )
         return {**found, **saved}
+
+    # -- CSAT ------------------------------------------------------------------------------
+    async def ask_rating(
+        self, inbox: InboxRef, recipient: str, conversation: dict[str, Any]
+    ) -> bool:
+        """An interactive list of five rows (reply buttons hold three at most), sent only
+        inside the 24-hour window: outside it only a template may go, and none is asked."""
+        closes = conversation.get("reply_window_closes_at")
+        if not closes or datetime.fromisoformat(closes) - WINDOW_MARGIN <= utcnow():
+            log.info(
+                "whatsapp %s: %s not asked for a rating: the 24-hour window is closed",
+                inbox.key,
+                conversation["tracking_code"],
+            )
+            return False
+        try:
+            await self.client(inbox).send(recipient, _rating_list(conversation["tracking_code"]))
+        except ChannelSendError as exc:
+            log.warning("whatsapp %s: could not ask for a rating: %s", inbox.key, exc)
+            return False
+        return True
+
+    def _after_ratings(
+        self, inbox: InboxRef, items: Sequence[Any], answers: Sequence[Accepted]
+    ) -> None:
+        """Tell a resident who picked a rating that it was kept (or why not)."""
+        for item, answer in zip(items, answers, strict=False):
+            if not isinstance(item, Rating) or answer.duplicate:
+                continue
+            if answer.conversation is None:
+                text = NOT_RATEABLE
+            else:
+                code = answer.conversation["tracking_code"]
+                text = RATED.format(tracking_code=code, score=item.score)
+            self._spawn(self._say(inbox, item.sender.external_id, text))
+
+    async def _say(self, inbox: InboxRef, to: str, text: str) -> None:
+        try:
+            await self.client(inbox).send(to, {"type": "text", "text": {"body": text}})
+        except (ChannelSendError, HubUnavailable) as exc:
+            log.warning("whatsapp %s: a notice to %s failed: %s", inbox.key, to, exc)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     # -- outbound --------------------------------------------------------------------------
     async def send(self, inbox: InboxRef, out: Outbound) -> str | None:
@@ -230,6 +300,22 @@ def _signed(body: bytes, header: str | None, secret: str) -> bool:
         return False
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(header[len("sha256=") :].encode(), expected.encode())
+
+
+def _rating_list(tracking_code: str) -> dict[str, Any]:
+    rows = [{"id": f"csat:{tracking_code}:{score}", "title": title} for score, title in RATING_ROWS]
+    return {
+        "type": "interactive",
+        "interactive": {
+            "type": "list",
+            "body": {"text": RATING_QUESTION.format(tracking_code=tracking_code)},
+            "footer": {"text": "Pilih satu nilai"},
+            "action": {
+                "button": "Beri nilai",
+                "sections": [{"title": "Penilaian layanan", "rows": rows}],
+            },
+        },
+    }
 
 
 def _files(item: Inbound) -> bool:

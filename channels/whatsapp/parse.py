@@ -2,10 +2,10 @@
 
 `parse_payload` reads one webhook delivery (object "whatsapp_business_account") for the inbox
 whose number is `phone_number_id`, and says what it means to the hub: every message and
-status of every entry and change, in order, as Inbound / Reaction / StatusUpdate items; and
-why anything else was skipped (another number's change, a field that is not
-"messages", a status we do not track). Malformed input raises ValueError naming the field,
-and nothing else.
+status of every entry and change, in order, as Inbound / Reaction / StatusUpdate items (a
+row picked from the hub's rating list as a Rating); and why anything else was skipped
+(another number's change, a field that is not "messages", a status we do not track).
+Malformed input raises ValueError naming the field, and nothing else.
 
 A resident is known by their wa_id: Sender(external_id=wa_id, name=profile name,
 phone="+" + wa_id). A message is keyed by its wamid, and a reply names the wamid it quotes
@@ -36,12 +36,13 @@ here downloads: the adapter resolves `wa_media_id` with GET /{media-id}, and the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from hub.models import Delivery, Inbound, Kind, Reaction, Sender, StatusUpdate
+from hub.models import Delivery, Inbound, Kind, Rating, Reaction, Sender, StatusUpdate
 
 T = TypeVar("T")
 Content = tuple[Kind, str, tuple[dict[str, Any], ...]]
@@ -67,13 +68,15 @@ REPLIES = ("button_reply", "list_reply")
 #: Events about a user, not words from one: nothing to put in a case.
 NOT_MESSAGES = frozenset({"system", "request_welcome"})
 UNSUPPORTED = "Jenis pesan tidak didukung: {}"
+#: A row of the rating list the hub sends: "csat:KNL-7Q4M2P:4".
+RATING_ID = re.compile(r"^csat:(KNL-[0-9A-Z]{6}):([1-5])$")
 
 
 @dataclass(frozen=True)
 class Parsed:
     """What one webhook delivery means to the hub."""
 
-    items: list[Inbound | Reaction | StatusUpdate] = field(default_factory=list)
+    items: list[Inbound | Reaction | Rating | StatusUpdate] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # why a change or an item was skipped
 
 
@@ -108,7 +111,7 @@ def _read_change(change: dict[str, Any], path: str, phone_number_id: str, out: P
     statuses = list(_objects(value, "statuses", path))
     for message_path, message in messages:
         found = _message(message, message_path, senders, errors)
-        if isinstance(found, Inbound | Reaction):
+        if isinstance(found, Inbound | Reaction | Rating):
             out.items.append(found)
         else:
             out.ignored.append(found)
@@ -135,7 +138,7 @@ def _senders(value: dict[str, Any], path: str) -> dict[str, Sender]:
 
 def _message(
     message: dict[str, Any], path: str, senders: dict[str, Sender], errors: str | None
-) -> Inbound | Reaction | str:
+) -> Inbound | Reaction | Rating | str:
     wamid = _id(message.get("id"), f"{path}.id")
     kind = _need(message.get("type"), str, f"{path}.type")
     sent_at = _timestamp(message.get("timestamp"), f"{path}.timestamp")
@@ -149,6 +152,9 @@ def _message(
         emoji = _maybe(body.get("emoji"), str, f"{path}.reaction.emoji") or None
         return Reaction(sender, target, emoji, external_id=wamid, sent_at=sent_at)
     content_kind, text, attachments = _content(message, kind, path, errors)
+    rated = _rating(attachments)
+    if rated is not None:
+        return Rating(sender, rated[1], case=rated[0], external_id=wamid, sent_at=sent_at)
     return Inbound(
         sender=sender,
         text=text,
@@ -290,6 +296,13 @@ READERS: dict[str, Reader] = {
     "interactive": _interactive,
     "button": _button,
 }
+
+
+def _rating(attachments: tuple[dict[str, Any], ...]) -> tuple[str, int] | None:
+    """(tracking code, score) when the resident picked a row of the hub's rating list."""
+    choice = attachments[0] if len(attachments) == 1 else {}
+    found = RATING_ID.match(choice.get("id", "")) if choice.get("kind") == "reply" else None
+    return (found[1], int(found[2])) if found else None
 
 
 def _reply_to(message: dict[str, Any], path: str) -> str | None:

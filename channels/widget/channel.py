@@ -26,3 +26,10 @@ class WidgetChannel(Channel):
     ) -> None:
         room = visitor_room(inbox.id, recipient)
         await self.host.socketio.emit(event, payload, to=room, namespace=WIDGET_NS, skip_sid=skip)
+
+    async def ask_rating(
+        self, inbox: InboxRef, recipient: str, conversation: dict[str, Any]
+    ) -> bool:
+        """The widget asks by itself: it shows its rating card once it hears the case is
+        resolved (the `conversation` event), until the resident rates or dismisses it."""
+        return True

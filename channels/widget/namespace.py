@@ -10,11 +10,13 @@ from typing import Any
 import socketio
 
 from hub.channel import ChannelHost, HubUnavailable, InboundRejected
-from hub.models import Inbound, InboxRef, Sender
+from hub.models import Inbound, InboxRef, Rating, Sender
 
 log = logging.getLogger(__name__)
 WIDGET_NS = "/widget"
 CONTACT_FIELDS = {"name": 200, "email": 254, "phone": 40}
+COMMENT_MAX = 1000
+PUBLIC_CASE = ("id", "tracking_code", "status", "last_seq", "csat")
 
 
 def visitor_room(inbox_id: int, visitor_id: str) -> str:
@@ -136,3 +138,23 @@ class WidgetNamespace(socketio.AsyncNamespace):
         inbox, visitor = await self._who(sid)
         contact = await self.host.update_contact(inbox, visitor, fields)
         return {"ok": True, "contact": contact}
+
+    @acked
+    async def on_rate(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """The resident's rating (1-5, and a comment) of their resolved case."""
+        if not isinstance(data, dict):
+            return error("bad_request", "payload must be an object")
+        score, comment, code = data.get("score"), data.get("comment"), data.get("tracking_code")
+        if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+            return error("bad_request", "score must be an integer from 1 to 5")
+        if comment is not None and (not isinstance(comment, str) or len(comment) > COMMENT_MAX):
+            return error("bad_request", f"comment must be text of at most {COMMENT_MAX} characters")
+        if code is not None and not isinstance(code, str):
+            return error("bad_request", "tracking_code must be a string")
+        inbox, visitor = await self._who(sid)
+        rating = Rating(Sender(external_id=visitor), score, comment, case=code)
+        [accepted] = await self.host.accept(inbox, [rating], origin=sid)
+        if accepted.conversation is None:
+            return error("not_rateable", "this case cannot be rated: not resolved, or long ago")
+        conversation = accepted.conversation
+        return {"ok": True, "conversation": {k: conversation.get(k) for k in PUBLIC_CASE}}

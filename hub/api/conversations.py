@@ -9,8 +9,10 @@ from hub.api.errors import api_error
 from hub.auth import Action
 from hub.keys import SERVICE
 from hub.models import Status
+from hub.resolve import FollowUp
 from hub.service import PAGE_MAX
 from hub.templates import TemplateChoice
+from hub.views import seen_by
 
 STATUSES = {str(s) for s in Status}
 
@@ -27,8 +29,16 @@ async def list_conversations(request: web.Request) -> web.Response:
         opd_slug=request.query.get("opd") or None,
         cursor=request.query.get("cursor") or None,
         limit=int_query(request, "limit", 50),
+        triage={"true": True, "false": False}.get(request.query.get("triage", "")),
+        assignee=_assignee(request.query.get("assignee")),
     )
     return web.json_response({"items": items, "next": cursor})
+
+
+def _assignee(value: str | None) -> str | None:
+    if value not in (None, "", "me", "none"):
+        raise api_error(400, "bad_request", "assignee must be me or none")
+    return value or None
 
 
 @allow(Action.CASE_READ, case="id")
@@ -105,8 +115,14 @@ async def post_status(request: web.Request) -> web.Response:
     raw = text_field(data, "status") or ""
     if raw not in STATUSES:
         raise api_error(400, "bad_request", "status must be open, pending, resolved or closed")
-    conversation = await request.app[SERVICE].set_status(principal, conv_id, Status(raw))
-    return web.json_response({"conversation": conversation})
+    follow_up = FollowUp(
+        note=text_field(data, "note", required=False) or "",
+        after_media_id=text_field(data, "after_media_id", required=False),
+        before_media_id=text_field(data, "before_media_id", required=False),
+    )
+    service = request.app[SERVICE]
+    conversation = await service.set_status(principal, conv_id, Status(raw), follow_up)
+    return web.json_response({"conversation": seen_by(conversation, principal_of(request))})
 
 
 @allow(Action.CASE_WRITE, case="id")
@@ -118,4 +134,13 @@ async def post_location(request: web.Request) -> web.Response:
     if not isinstance(message_id, int) or isinstance(message_id, bool):
         raise api_error(400, "bad_request", "message_id must be an integer")
     conv = await request.app[SERVICE].set_location(principal, path_id(request), message_id)
-    return web.json_response({"conversation": conv})
+    return web.json_response({"conversation": seen_by(conv, principal_of(request))})
+
+
+@allow(Action.CASE_WRITE, case="id")
+async def patch_conversation(request: web.Request) -> web.Response:
+    """Priority, labels, category, kelurahan, rahasia, anonim."""
+    data = await json_body(request)
+    service = request.app[SERVICE]
+    conv = await service.update_details(principal_of(request), path_id(request), data)
+    return web.json_response({"conversation": seen_by(conv, principal_of(request))})

@@ -144,3 +144,42 @@ def path_id(request: web.Request) -> int:
         return int(request.match_info["id"])
     except ValueError:
         raise api_error(404, "not_found", "conversation not found") from None
+
+
+#: Kinds of JSON fields `fields` checks, and how an error names them.
+FIELD_KINDS: dict[str, tuple[tuple[type, ...], str]] = {
+    "str": ((str,), "a string"),
+    "bool": ((bool,), "true or false"),
+    "int": ((int,), "an integer"),
+    "int?": ((int, type(None)), "an integer or null"),
+    "list": ((list,), "a list"),
+    "dict": ((dict,), "an object"),
+}
+
+
+def fields(data: dict[str, Any], **kinds: str) -> dict[str, Any]:
+    """The named fields present in the body, each of its kind (400 otherwise): a change
+    names only what it changes."""
+    found = {}
+    for name, kind in kinds.items():
+        if name not in data:
+            continue
+        value = data[name]
+        types, what = FIELD_KINDS[kind]
+        if (isinstance(value, bool) and kind != "bool") or not isinstance(value, types):
+            raise api_error(400, "bad_request", f"{name} must be {what}")
+        found[name] = value
+    return found
+
+
+def required(found: dict[str, Any], *names: str) -> None:
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise api_error(400, "bad_request", f"{', '.join(missing)} required")
+
+
+def path_int(request: web.Request, name: str, what: str) -> int:
+    try:
+        return int(request.match_info[name])
+    except ValueError:
+        raise api_error(404, "not_found", f"{what} not found") from None

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from hub.admin import AdminError
 from hub.cases import CaseError
 from hub.channel import ChannelError, InboundRejected
 from hub.service import BadCursor
@@ -22,6 +23,18 @@ CASE_STATUS = {
     "conflict": 409,
     "bad_transition": 409,
     "window_closed": 409,
+    "forbidden": 403,
+    "bad_request": 400,
+}
+ADMIN_STATUS = {
+    "bad_request": 400,
+    "invalid_options": 422,
+    "not_found": 404,
+    "duplicate": 409,
+    "in_use": 409,
+    "inactive": 409,
+    "managed_by_config": 409,
+    "self": 409,
 }
 
 
@@ -41,6 +54,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except CaseError as exc:
         raise api_error(CASE_STATUS.get(exc.code, 422), exc.code, str(exc)) from None
+    except AdminError as exc:
+        raise api_error(ADMIN_STATUS.get(exc.code, 400), exc.code, str(exc)) from None
     except BadTemplate as exc:
         raise api_error(422, "bad_template", str(exc)) from None
     except InboundRejected as exc:

@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from hub.api import openapi_admin
 from hub.api.deps import public
 
 
@@ -127,6 +128,55 @@ SCHEMAS: dict[str, Any] = {
                 **NULLABLE_TIME,
                 "description": "on a windowed channel (WhatsApp): after this only templates",
             },
+            "csat": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "maximum": 5,
+                "description": "the resident's satisfaction rating, once the case is resolved",
+            },
+            "csat_comment": {"type": ["string", "null"]},
+            "csat_at": NULLABLE_TIME,
+        },
+    },
+    "PublicCase": {
+        "type": "object",
+        "description": "What anyone with the tracking code may see (the /lacak page)",
+        "properties": {
+            "tracking_code": {"type": "string", "example": "KNL-7Q4M2P"},
+            "status": {"enum": ["open", "pending", "resolved", "closed"]},
+            "status_text": {
+                "type": "object",
+                "description": "the status in words, Indonesian and English",
+                "properties": {"id": {"type": "string"}, "en": {"type": "string"}},
+            },
+            "opd": {
+                "type": "object",
+                "description": "only the OPD that has the case now",
+                "properties": {"name": {"type": ["string", "null"]}},
+            },
+            "created_at": {"type": "string", "format": "date-time"},
+            "resolved_at": NULLABLE_TIME,
+            "updated_at": {"type": "string", "format": "date-time"},
+            "timeline": {
+                "type": "array",
+                "description": "oldest first: created; resident (when they wrote, `count` "
+                "messages in a row, never what); reply (an officer's `text`, `attachment`, "
+                "`officer` name or null); status (the new `status`)",
+                "items": {
+                    "type": "object",
+                    "required": ["type", "at"],
+                    "properties": {
+                        "type": {"enum": ["created", "resident", "reply", "status"]},
+                        "at": {"type": "string", "format": "date-time"},
+                        "count": {"type": "integer"},
+                        "text": {"type": "string"},
+                        "attachment": {"type": "boolean"},
+                        "officer": {"type": ["string", "null"]},
+                        "status": {"enum": ["open", "pending", "resolved", "closed"]},
+                    },
+                },
+            },
+            "truncated": {"type": "boolean", "description": "older messages were left out"},
         },
     },
 }
@@ -180,6 +230,18 @@ PATHS: dict[str, Any] = {
                     "schema": {"type": "string"},
                     "description": "OPD slug",
                 },
+                {
+                    "name": "triage",
+                    "in": "query",
+                    "schema": {"type": "boolean"},
+                    "description": "true: the coordinator's triage queue",
+                },
+                {
+                    "name": "assignee",
+                    "in": "query",
+                    "schema": {"enum": ["me", "none"]},
+                    "description": "me: my cases; none: the OPD's unassigned queue",
+                },
                 CURSOR,
                 LIMIT,
             ],
@@ -191,7 +253,31 @@ PATHS: dict[str, Any] = {
             "summary": "One conversation",
             "parameters": [ID_PARAM],
             "responses": {"200": _json(_ref("Conversation")), "404": ERROR},
-        }
+        },
+        "patch": {
+            "summary": "Priority, labels, category, kelurahan, and the rahasia/anonim flags",
+            "parameters": [ID_PARAM],
+            "requestBody": _json(
+                {
+                    "type": "object",
+                    "properties": {
+                        "priority": {"enum": ["low", "normal", "high", "urgent"]},
+                        "labels": {"type": "array", "items": {"type": "string"}, "maxItems": 10},
+                        "category": {"type": ["string", "null"]},
+                        "kelurahan": {"type": ["string", "null"]},
+                        "rahasia": {"type": "boolean"},
+                        "anonim": {"type": "boolean"},
+                    },
+                }
+            ),
+            "responses": {
+                "200": _json({"properties": {"conversation": _ref("Conversation")}}),
+                "400": ERROR,
+                "403": ERROR,
+                "404": ERROR,
+                "422": ERROR,
+            },
+        },
     },
     "/api/v1/conversations/{id}/messages": {
         "get": {
@@ -280,6 +366,128 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/api/v1/entries": {
+        "post": {
+            "summary": "Record an offline complaint (phone, walk-in, letter, media) as a case",
+            "requestBody": _json(
+                {
+                    "type": "object",
+                    "required": ["source", "text"],
+                    "properties": {
+                        "source": {"enum": ["phone", "walk_in", "letter", "media"]},
+                        "text": {"type": "string"},
+                        "inbox": {
+                            "type": "string",
+                            "description": "a manual inbox (default: the first), or a WhatsApp "
+                            "inbox to reply through (needs phone)",
+                        },
+                        "name": {"type": "string"},
+                        "phone": {"type": "string"},
+                        "email": {"type": "string"},
+                        "opd": {"type": "string", "description": "coordinators choose the OPD"},
+                        "category": {"type": "string"},
+                        "kelurahan": {"type": "string"},
+                        "client_id": {"type": "string"},
+                    },
+                }
+            ),
+            "responses": {
+                "201": _json(
+                    {
+                        "properties": {
+                            "conversation": _ref("Conversation"),
+                            "message": _ref("Message"),
+                        }
+                    },
+                    "Created",
+                ),
+                "200": _json({"properties": {"conversation": _ref("Conversation")}}, "Already"),
+                "400": ERROR,
+                "422": ERROR,
+            },
+        }
+    },
+    "/api/v1/conversations/{id}/transfer": {
+        "post": {
+            "summary": "Disposisi: send the case to another OPD with a reason",
+            "parameters": [ID_PARAM],
+            "requestBody": _json(
+                {
+                    "type": "object",
+                    "required": ["opd", "reason"],
+                    "properties": {"opd": {"type": "string"}, "reason": {"type": "string"}},
+                }
+            ),
+            "responses": {
+                "200": _json({"properties": {"conversation": _ref("Conversation")}}),
+                "404": ERROR,
+                "409": ERROR,
+                "422": ERROR,
+            },
+        }
+    },
+    "/api/v1/conversations/{id}/transfer/accept": {
+        "post": {
+            "summary": "The receiving OPD accepts the disposisi",
+            "parameters": [ID_PARAM],
+            "responses": {
+                "200": _json({"properties": {"conversation": _ref("Conversation")}}),
+                "404": ERROR,
+                "409": ERROR,
+            },
+        }
+    },
+    "/api/v1/conversations/{id}/transfer/return": {
+        "post": {
+            "summary": "The receiving OPD returns the case, with a reason, to the OPD that sent it",
+            "parameters": [ID_PARAM],
+            "requestBody": _json(
+                {
+                    "type": "object",
+                    "required": ["reason"],
+                    "properties": {"reason": {"type": "string"}},
+                }
+            ),
+            "responses": {
+                "200": _json({"properties": {"conversation": _ref("Conversation")}}),
+                "404": ERROR,
+                "409": ERROR,
+            },
+        }
+    },
+    "/api/v1/conversations/{id}/transfers": {
+        "get": {
+            "summary": "The case's disposisi history, oldest first",
+            "parameters": [ID_PARAM],
+            "responses": {"200": _json({"properties": {"items": {"type": "array"}}}), "404": ERROR},
+        }
+    },
+    "/api/v1/conversations/{id}/take": {
+        "post": {
+            "summary": "Take an unassigned case",
+            "parameters": [ID_PARAM],
+            "responses": {
+                "200": _json({"properties": {"conversation": _ref("Conversation")}}),
+                "404": ERROR,
+                "409": ERROR,
+            },
+        }
+    },
+    "/api/v1/conversations/{id}/assign": {
+        "post": {
+            "summary": "Give the case to an agent of its OPD (null: back to the queue)",
+            "parameters": [ID_PARAM],
+            "requestBody": _json(
+                {"type": "object", "properties": {"agent_id": {"type": ["integer", "null"]}}}
+            ),
+            "responses": {
+                "200": _json({"properties": {"conversation": _ref("Conversation")}}),
+                "403": ERROR,
+                "404": ERROR,
+                "409": ERROR,
+            },
+        }
+    },
     "/api/v1/conversations/{id}/media": {
         "post": {
             "summary": "Upload a photo or document into the case, to send in a reply",
@@ -329,6 +537,30 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/api/v1/track/{code}": {
+        "get": {
+            "summary": "A case's public progress by its tracking code (no login; rate limited)",
+            "security": [],
+            "parameters": [
+                {
+                    "name": "code",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "description": "the tracking code, as typed (case, spaces and dash are free)",
+                }
+            ],
+            "responses": {
+                "200": _json(_ref("PublicCase")),
+                "404": ERROR,
+                "429": {
+                    "description": "Too many lookups from this address: wait Retry-After seconds",
+                    "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                    "content": {"application/json": {"schema": _ref("Error")}},
+                },
+            },
+        }
+    },
     "/api/v1/openapi.json": {
         "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}
     },
@@ -344,14 +576,14 @@ DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "Kanal REST API", "version": "1"},
     "components": {
-        "schemas": SCHEMAS,
+        "schemas": {**SCHEMAS, **openapi_admin.SCHEMAS},
         "securitySchemes": {
             "session": {"type": "apiKey", "in": "cookie", "name": "kanal_session"},
             "bearer": {"type": "http", "scheme": "bearer"},
         },
     },
     "security": [{"session": []}, {"bearer": []}],
-    "paths": PATHS,
+    "paths": {**PATHS, **openapi_admin.PATHS},
 }
 
 

@@ -10,7 +10,9 @@ from sqlalchemy import Connection, Insert, and_, insert, select, update
 from hub.store import schema as s
 
 
-def advance(conn: Connection, conv_id: int, now: datetime, text: str, *, inbound: bool) -> Any:
+def advance(
+    conn: Connection, conv_id: int, now: datetime, text: str | None, *, inbound: bool
+) -> Any:
     """Take the next seq and update the counters in one statement (atomic on both databases)."""
     c = s.conversation.c
     values: dict[str, Any] = {
@@ -67,14 +69,23 @@ def conversation_page(
     status: str | None,
     after: tuple[datetime, int] | None,
     limit: int,
+    triage: bool | None = None,
+    assignee: int | str | None = "any",
 ) -> list[Any]:
-    """Newest activity first; keyset on (last_message_at, id): any page costs the same."""
+    """Newest activity first; keyset on (last_message_at, id): any page costs the same.
+    `assignee`: an agent id, None for unassigned cases, "any" for all."""
     c = s.conversation.c
     query = conversation_select()
     if opd_ids is not None:
         query = query.where(c.opd_id.in_(opd_ids))
     if status is not None:
         query = query.where(c.status == status)
+    if triage is not None:
+        query = query.where(c.triage.is_(triage))
+    if assignee is None:
+        query = query.where(c.assignee_id.is_(None))
+    elif assignee != "any":
+        query = query.where(c.assignee_id == assignee)
     if after is not None:
         at, last_id = after
         query = query.where(

@@ -84,9 +84,23 @@ async def test_the_database_refuses_a_second_open_case(hub: Any) -> None:
 
     with pytest.raises(IntegrityError):
         await hub.store.write(clone)
-    await hub.store.write(lambda c: c.execute(update(s.conversation).values(status="resolved")))
+    await hub.store.write(lambda c: c.execute(update(s.conversation).values(status="closed")))
     fresh = await accept(hub, item("w-1"))
     assert fresh.conversation["id"] != first.conversation["id"]
+
+
+@pytest.mark.parametrize("status", ["pending", "resolved"])
+async def test_writing_again_reopens_a_pending_or_resolved_case(hub: Any, status: str) -> None:
+    first = await accept(hub, item("w-1"))
+    await hub.store.write(lambda c: c.execute(update(s.conversation).values(status=status)))
+    again = await accept(hub, Inbound(Sender("w-1"), text="Belum diperbaiki, Pak"))
+    assert again.conversation["id"] == first.conversation["id"]
+    assert again.conversation["status"] == "open"
+    assert again.conversation["resolved_at"] is None
+    reopened = await hub.store.read(
+        lambda c: c.execute(select(s.event.c.data).where(s.event.c.action == "status")).scalar()
+    )
+    assert reopened == {"from": status, "to": "open", "by": "resident"}
 
 
 async def test_the_database_refuses_a_repeated_seq(hub: Any) -> None:

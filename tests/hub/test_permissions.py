@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from hub import catalog
 from hub.api import ROUTES
 from hub.auth import RULES, Action
 from hub.models import Role
@@ -59,15 +60,48 @@ async def fixtures(hub: Any) -> dict[str, Any]:
             headers={**bearer(tokens["pupr_agent"]), "Content-Type": "image/jpeg"},
         )
         media_id = (await r.json())["media"]["media_id"]
-    return {"conv": conv_id, "media": media_id, "message": 1, "tokens": tokens}
+    return {
+        "conv": conv_id,
+        "media": media_id,
+        "message": 1,
+        "tokens": tokens,
+        "admin": await admin_fixtures(hub),
+    }
+
+
+async def admin_fixtures(hub: Any) -> dict[str, str]:
+    """One of each thing the admin routes name; the agent is one nobody logs in as."""
+    org = hub.service.directory.organization_id
+    pupr = hub.service.directory.opd_by_slug("pupr").id
+    inbox = hub.service.directory.inbox_by_key("web-pupr").id
+    spare = await hub.add_agent("cadangan@pupr.go.id", "pupr")
+
+    def job(conn: Any) -> dict[str, str]:
+        return {
+            "{opd_id}": str(pupr),
+            "{agent_id}": str(spare),
+            "{inbox_id}": str(inbox),
+            "{category_id}": str(
+                catalog.create_category(conn, org, "Jalan rusak", pupr, True)["id"]
+            ),
+            "{canned_id}": str(
+                catalog.create_canned(conn, org, "salam", "Halo {nama}", None)["id"]
+            ),
+            "{area_id}": str(catalog.add_area(conn, org, "Sirimau", "Batu Merah")["id"]),
+        }
+
+    return await hub.store.write(job)
 
 
 def fill(path: str, seeded: dict[str, Any]) -> str:
-    return (
+    path = (
         path.replace("{id}", str(seeded["conv"]))
         .replace("{message_id}", str(seeded["message"]))
         .replace("{media_id}", seeded["media"])
     )
+    for name, value in seeded["admin"].items():
+        path = path.replace(name, value)
+    return path
 
 
 ROLE_OF = {

@@ -1,5 +1,6 @@
 """A fake Telegram Bot API on 127.0.0.1: answers the methods the hub calls, records every
-call, and fails on demand (429 with retry_after, 5xx, 403, 400) like the real one."""
+call (inline keyboards and button answers too), and fails on demand (429 with
+retry_after, 5xx, 403, 400) like the real one."""
 
 from __future__ import annotations
 
@@ -55,6 +56,18 @@ class FakeBotApi:
 
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.method == method]
+
+    def keyboards(self) -> list[list[list[dict[str, Any]]]]:
+        """The inline keyboards of the messages sent, in order (rows of buttons)."""
+        return [
+            p["reply_markup"]["inline_keyboard"]
+            for p in self.sent()
+            if isinstance(p.get("reply_markup"), dict) and "inline_keyboard" in p["reply_markup"]
+        ]
+
+    def answered(self) -> list[dict[str, Any]]:
+        """The answerCallbackQuery calls: which tap, and the notice shown."""
+        return self.sent("answerCallbackQuery")
 
     async def start(self) -> None:
         app = web.Application()
@@ -164,12 +177,34 @@ class FakeBotApi:
     def _sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         self._message_id += 1
         chat_id = int(params["chat_id"])
-        return {
+        sent = {
             "message_id": self._message_id,
             "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private"},
             "from": {"id": 123456, "is_bot": True, "first_name": "Lapor Kota"},
             "text": params.get("text", ""),
+        }
+        markup = params.get("reply_markup")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            for row in markup["inline_keyboard"]:
+                for button in row:
+                    if len(button.get("callback_data", "").encode()) > 64:
+                        raise BotApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+            sent["reply_markup"] = markup  # Telegram shows only an inline keyboard back
+        return sent
+
+    def _answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        if not params.get("callback_query_id"):
+            raise BotApiError(400, "Bad Request: query is too old and response timeout expired")
+        return True
+
+    def _editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "message_id": int(params["message_id"]),
+            "date": int(time.time()),
+            "chat": {"id": int(params["chat_id"]), "type": "private"},
+            "from": {"id": 123456, "is_bot": True, "first_name": "Lapor Kota"},
+            "text": "",
         }
 
 

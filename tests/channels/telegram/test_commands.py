@@ -34,7 +34,7 @@ async def test_set_webhook_registers_url_secret_and_update_types(
     assert bot_api.webhook == {
         "url": "https://lapor.kota.go.id/webhooks/telegram/kota-bot",
         "secret_token": SECRET,
-        "allowed_updates": ["message", "edited_message"],
+        "allowed_updates": ["message", "edited_message", "callback_query"],
     }
     assert "https://lapor.kota.go.id/webhooks/telegram/kota-bot" in out
 

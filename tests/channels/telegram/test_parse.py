@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from channels.telegram.parse import Parsed, parse_update
-from hub.models import Inbound, Kind
+from hub.models import Inbound, Kind, Rating, Sender
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -38,7 +38,9 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "message__from_bot": ("ignored", "message from a bot"),
     "channel_post__text": ("ignored", "channel chat not enabled"),
     "my_chat_member__blocked": ("ignored", "unsupported update: my_chat_member"),
-    "callback_query__button": ("ignored", "unsupported update: callback_query"),
+    "callback_query__button": ("ignored", "unknown button: 'kategori:jalan'"),
+    "callback_query__rating": ("rating", "4"),
+    "message__rating_comment": ("rating", "comment"),
 }
 
 
@@ -51,7 +53,9 @@ def only_item(parsed: Parsed) -> Inbound:
     assert parsed.ignored is None
     assert parsed.command is None
     assert len(parsed.items) == 1
-    return parsed.items[0]
+    item = parsed.items[0]
+    assert isinstance(item, Inbound)
+    return item
 
 
 def outcome(parsed: Parsed) -> tuple[str, str]:
@@ -61,6 +65,8 @@ def outcome(parsed: Parsed) -> tuple[str, str]:
     if parsed.command is not None:
         assert parsed.items == []
         return "command", parsed.command
+    if parsed.items and isinstance(rating := parsed.items[0], Rating):
+        return "rating", str(rating.score or "comment")
     return ("edit" if parsed.edit_of else "stored"), only_item(parsed).kind
 
 
@@ -338,6 +344,55 @@ def test_an_update_with_nothing_but_its_id_is_ignored_not_refused() -> None:
 def test_an_update_type_newer_than_the_library_is_ignored_by_name() -> None:
     parsed = parse_update({"update_id": 1, "future_thing": {"id": 3}})
     assert parsed.ignored == "unsupported update: future_thing"
+
+
+# -- CSAT: the rating keyboard and the comment prompt ------------------------------------------
+
+
+def test_a_tap_on_the_rating_keyboard_rates_the_case_it_names() -> None:
+    parsed = parse_update(load("callback_query__rating"))
+    assert parsed.items == [Rating(Sender("6231487520"), 4, case="KNL-7Q4M2P")]
+    assert parsed.callback_id == "2682312419512349003"
+    assert (parsed.chat_id, parsed.callback_message_id) == ("6231487520", 431)
+
+
+def test_a_tap_on_another_button_is_answered_but_stores_nothing() -> None:
+    parsed = parse_update(load("callback_query__button"))
+    assert parsed.items == [] and parsed.callback_id == "2682312419512348721"
+
+
+@pytest.mark.parametrize("data", ["csat:KNL-7Q4M2P:6", "csat:KNL-7Q4M2P:0", "csat:nope:3", ""])
+def test_a_rating_button_out_of_range_is_unknown(data: str) -> None:
+    update = load("callback_query__rating")
+    update["callback_query"]["data"] = data
+    parsed = parse_update(update)
+    assert parsed.items == [] and parsed.ignored is not None and parsed.callback_id
+
+
+def test_an_old_rating_question_still_names_its_chat() -> None:
+    update = load("callback_query__rating")
+    message = update["callback_query"]["message"]
+    update["callback_query"]["message"] = {"chat": message["chat"], "message_id": 431, "date": 0}
+    parsed = parse_update(update)
+    assert parsed.items == [Rating(Sender("6231487520"), 4, case="KNL-7Q4M2P")]
+
+
+def test_a_reply_to_the_comment_prompt_is_the_ratings_comment() -> None:
+    [rating] = parse_update(load("message__rating_comment")).items
+    assert isinstance(rating, Rating)
+    assert rating.score is None and rating.case == "KNL-7Q4M2P"
+    assert rating.comment == "Petugasnya cepat datang, tapi kabelnya masih terlihat berantakan."
+    assert rating.external_id == "msg:6231487520:433"
+    assert rating.sender.name == "Siti Rahayu"
+
+
+def test_a_reply_to_anything_else_is_an_ordinary_message() -> None:
+    update = load("message__rating_comment")
+    update["message"]["reply_to_message"]["text"] = "Laporan Anda sudah kami terima, KNL-7Q4M2P"
+    assert only_item(parse_update(update)).kind == Kind.TEXT
+    update = load("message__rating_comment")
+    update["message"]["reply_to_message"]["from"]["is_bot"] = False  # a resident's own words
+    assert only_item(parse_update(update)).kind == Kind.TEXT
 
 
 # -- malformed input is a ValueError, never anything else --------------------------------------

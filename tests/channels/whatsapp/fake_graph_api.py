@@ -10,7 +10,8 @@ Endpoints, as the real API has them under https://graph.facebook.com::
     GET    /whatsapp_business/attachments/?mid=..   the download URL itself
 
 Every call needs `Authorization: Bearer <token>`, the download included; a missing or wrong
-token is Meta's 401 (code 190).
+token is Meta's 401 (code 190). An interactive message is held to Meta's limits (at most
+three reply buttons; a list of at most ten rows with short titles), refused like Meta does.
 """
 
 from __future__ import annotations
@@ -142,6 +143,10 @@ class FakeGraphApi:
         to = sent.get("to")
         if not isinstance(to, str) or not to:
             return _param_error("to")
+        if sent.get("type") == "interactive":
+            problem = _interactive_problem(sent.get("interactive"))
+            if problem is not None:
+                return _param_error(problem)
         message: dict[str, Any] = {"id": self._wamid(to)}
         if sent.get("type") == "template":
             message["message_status"] = "accepted"
@@ -255,6 +260,29 @@ class FakeGraphApi:
             b"\x1c\x18\x0d" + to.encode() + b"\x15\x02\x00\x11\x18\x12" + f"KANAL{n:013d}".encode()
         )
         return "wamid." + base64.b64encode(raw).decode()
+
+
+def _interactive_problem(body: Any) -> str | None:
+    """The first parameter that breaks Meta's limits for reply buttons and lists, if any."""
+    if not isinstance(body, dict) or not (body.get("body") or {}).get("text"):
+        return "interactive.body.text"
+    action = body.get("action") or {}
+    if body.get("type") == "button":
+        buttons = action.get("buttons") or []
+        if not 1 <= len(buttons) <= 3:
+            return "interactive.action.buttons"
+        return None
+    if body.get("type") != "list":
+        return "interactive.type"
+    if not 1 <= len(action.get("button") or "") <= 20:
+        return "interactive.action.button"
+    rows = [row for section in action.get("sections") or [] for row in section.get("rows") or []]
+    if not 1 <= len(rows) <= 10:
+        return "interactive.action.sections.rows"
+    for row in rows:
+        if not 1 <= len(row.get("title") or "") <= 24 or not 1 <= len(row.get("id") or "") <= 200:
+            return "interactive.action.sections.rows.title"
+    return None
 
 
 def _bearer(request: web.Request) -> str | None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from channels.whatsapp.parse import Parsed, parse_payload
-from hub.models import Delivery, Inbound, Kind, Reaction, StatusUpdate
+from hub.models import Delivery, Inbound, Kind, Rating, Reaction, Sender, StatusUpdate
 from tests.channels.whatsapp.conftest import FIXTURES, PHONE_NUMBER_ID, load
 
 SITI = "6281234567890"
@@ -27,6 +27,7 @@ OUTCOMES: dict[str, list[tuple[str, str]]] = {
     "messages__contacts": [("message", Kind.TEXT)],
     "messages__interactive_button_reply": [("message", Kind.TEXT)],
     "messages__interactive_list_reply": [("message", Kind.TEXT)],
+    "messages__interactive_rating": [("rating", "4")],
     "messages__button": [("message", Kind.TEXT)],
     "messages__reaction": [("reaction", "🙏")],
     "messages__reaction_removed": [("reaction", "removed")],
@@ -61,6 +62,8 @@ def outcome(parsed: Parsed) -> list[tuple[str, str]]:
             found.append(("message", item.kind))
         elif isinstance(item, Reaction):
             found.append(("reaction", item.emoji or "removed"))
+        elif isinstance(item, Rating):
+            found.append(("rating", str(item.score)))
         else:
             found.append(("status", item.status))
     return found + [("ignored", reason) for reason in parsed.ignored]
@@ -735,3 +738,26 @@ def test_a_malformed_message_in_a_batch_refuses_the_whole_delivery() -> None:
     del data["entry"][1]["changes"][0]["value"]["messages"][1]["id"]
     with pytest.raises(ValueError, match=r"entry\[1\]\.changes\[0\]\.value\.messages\[1\]\.id"):
         parse(data)
+
+
+# -- CSAT: a row of the rating list -------------------------------------------------------------
+
+
+def test_a_row_of_the_rating_list_rates_the_case_it_names() -> None:
+    [rating] = parse(load("messages__interactive_rating")).items
+    assert rating == Rating(
+        Sender(SITI, name="Siti Rahayu", phone=f"+{SITI}"),
+        4,
+        case="KNL-7Q4M2P",
+        external_id="wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABIYFDk5QTdDMkU0NjFCMDNFQjQ2OEQ1AA==",
+        sent_at=datetime(2026, 3, 10, 8, 24, 5, tzinfo=UTC),
+    )
+
+
+@pytest.mark.parametrize("row_id", ["csat:KNL-7Q4M2P:9", "csat:KNL-7Q4M2P", "kategori-csat"])
+def test_a_row_that_is_no_rating_stays_a_message(row_id: str) -> None:
+    data = load("messages__interactive_rating")
+    data["entry"][0]["changes"][0]["value"]["messages"][0]["interactive"]["list_reply"]["id"] = (
+        row_id
+    )
+    assert only_message(parse(data)).kind == Kind.TEXT

@@ -98,7 +98,8 @@ async def test_filters_by_status_and_opd(hub: Any) -> None:
     await seed_cases(hub, "web-diskominfo", 1)
     async with aiohttp.ClientSession(headers=bearer(token)) as http:
         r = await http.post(
-            f"{hub.url}/api/v1/conversations/{ids[0]}/status", json={"status": "resolved"}
+            f"{hub.url}/api/v1/conversations/{ids[0]}/status",
+            json={"status": "resolved", "note": "Sudah diperbaiki"},
         )
         assert r.status == 200
         everything = await (await http.get(f"{hub.url}/api/v1/conversations")).json()

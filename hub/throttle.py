@@ -1,0 +1,108 @@
+"""Rate limits per client address, against enumeration of public lookups (tracking codes).
+
+The limiter is a small interface: this process counts in memory, which is right for one
+hub process. Several processes behind a load balancer each count on their own (a client
+gets up to N times the limit), until a Redis-backed limiter implements the same `hit`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from aiohttp import web
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class RateLimiter(Protocol):
+    async def hit(self, key: str) -> float:
+        """Count one request of `key`: 0 when it is allowed, else the seconds until one
+        would be (a refused request is not counted)."""
+        ...
+
+
+class MemoryRateLimiter:
+    """Sliding windows kept in this process: at most `count` hits per `seconds`, for every
+    (count, seconds) limit at once."""
+
+    def __init__(
+        self, limits: Sequence[tuple[int, float]], clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limits = sorted(limits, key=lambda limit: limit[1])
+        self.clock = clock
+        self._longest = max(seconds for _, seconds in self.limits)
+        self._most = max(count for count, _ in self.limits)
+        self._hits: dict[str, deque[float]] = {}
+        self._since_sweep = 0
+
+    async def hit(self, key: str) -> float:
+        now = self.clock()
+        hits = self._hits.setdefault(key, deque(maxlen=self._most))
+        while hits and hits[0] <= now - self._longest:
+            hits.popleft()
+        wait = max((self._wait(hits, count, seconds, now) for count, seconds in self.limits))
+        if wait <= 0:
+            hits.append(now)
+        self._sweep(now)
+        return wait
+
+    @staticmethod
+    def _wait(hits: deque[float], count: int, seconds: float, now: float) -> float:
+        recent = [at for at in hits if at > now - seconds]
+        if len(recent) < count:
+            return 0.0
+        return recent[-count] + seconds - now  # when the oldest hit that counts expires
+
+    def _sweep(self, now: float) -> None:
+        """Forget clients whose last hit is older than the longest window (memory stays
+        bounded by the clients of the last hour)."""
+        self._since_sweep += 1
+        if self._since_sweep < 1000:
+            return
+        self._since_sweep = 0
+        idle = [k for k, hits in self._hits.items() if not hits or hits[-1] <= now - self._longest]
+        for key in idle:
+            del self._hits[key]
+
+
+class Throttle:
+    """A limiter keyed by the client's address: the peer's, or behind a trusted reverse
+    proxy the address it forwarded."""
+
+    def __init__(self, limiter: RateLimiter, trusted_proxies: Sequence[str] = ()) -> None:
+        self.limiter = limiter
+        self.trusted = [ipaddress.ip_network(p, strict=False) for p in trusted_proxies]
+
+    async def check(self, request: web.Request, scope: str) -> int:
+        """0 when the request may go on, else the whole seconds to wait (Retry-After)."""
+        wait = await self.limiter.hit(f"{scope}:{self.client(request)}")
+        return math.ceil(wait) if wait > 0 else 0
+
+    def client(self, request: web.Request) -> str:
+        """X-Forwarded-For is believed only from a trusted proxy, read from the right: the
+        first address that is not one of our proxies is the client."""
+        peer = request.remote or ""
+        if not self._trusted(peer):
+            return peer
+        hops = [
+            hop.strip()
+            for header in request.headers.getall("X-Forwarded-For", [])
+            for hop in header.split(",")
+            if hop.strip()
+        ]
+        for hop in reversed(hops):
+            if not self._trusted(hop):
+                return hop
+        return hops[0] if hops else peer
+
+    def _trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.trusted)

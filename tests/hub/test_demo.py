@@ -1,0 +1,48 @@
+"""`kanal demo` gives the demo city its lists: categories, canned responses, hours, areas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, select
+
+from hub import catalog, demo
+from hub.store import schema as s
+from hub.store.migrate import upgrade
+
+
+def test_the_demo_city_is_ambon_shaped_and_seeding_twice_adds_nothing(tmp_path: Path) -> None:
+    upgrade(f"sqlite+aiosqlite:///{tmp_path / 'kanal.db'}")
+    engine = create_engine(f"sqlite:///{tmp_path / 'kanal.db'}")
+    for _ in range(2):
+        with engine.begin() as conn:
+            demo.seed(conn)
+    with engine.connect() as conn:
+        org = conn.execute(select(s.organization.c.id)).scalar_one()
+        areas = catalog.list_areas(conn, org)
+        categories = catalog.list_categories(conn, org)
+        canned = catalog.list_canned(conn, org, None)
+        hours = catalog.hours(conn, org)
+        coordinators = conn.execute(select(s.opd.c.slug).where(s.opd.c.coordinator)).all()
+    engine.dispose()
+    assert sorted({a["kecamatan"] for a in areas}) == [
+        "Leitimur Selatan",
+        "Nusaniwe",
+        "Sirimau",
+        "Teluk Ambon",
+        "Teluk Ambon Baguala",
+    ]
+    assert len(areas) == sum(len(names) for names in demo.AREAS.values())
+    assert {"Batu Merah", "Passo", "Latuhalat", "Hutumuri", "Poka"} <= {
+        a["kelurahan"] for a in areas
+    }
+    assert len(categories) == 8 and "Adminduk/KTP" in {c["name"] for c in categories}
+    assert sorted(c["shortcut"] for c in canned) == ["salam", "selesai", "terima"]
+    assert [(h["weekday"], h["closes"]) for h in hours] == [
+        (0, "16:00"),
+        (1, "16:00"),
+        (2, "16:00"),
+        (3, "16:00"),
+        (4, "16:30"),
+    ]
+    assert [c.slug for c in coordinators] == ["diskominfo"]
