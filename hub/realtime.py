@@ -157,6 +157,8 @@ class AgentNamespace(socketio.AsyncNamespace):
         super().__init__(AGENT_NS)
         self.service = service
         self.auth = auth
+        # Who has which case open (this process's sockets), for "Sari sedang melihat".
+        self._viewing: dict[int, dict[str, dict[str, Any]]] = {}
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -188,6 +190,18 @@ class AgentNamespace(socketio.AsyncNamespace):
         principal = session.get("principal") if session else None
         if principal is not None:
             self.service.desk.left(principal.id)
+        for conv_id in [c for c, viewers in self._viewing.items() if sid in viewers]:
+            del self._viewing[conv_id][sid]
+            await self._announce_viewers(conv_id)
+
+    async def _announce_viewers(self, conv_id: int) -> None:
+        """Everyone with the case open hears who has it open (one entry per agent)."""
+        viewers = self._viewing.get(conv_id, {})
+        agents = list({v["id"]: v for v in viewers.values()}.values())
+        if not viewers:
+            self._viewing.pop(conv_id, None)
+        payload = {"conversation_id": conv_id, "agents": agents}
+        await self.emit("viewers", payload, room=f"conv:{conv_id}")
 
     async def _principal(self, sid: str) -> Principal:
         session = await self.get_session(sid)
@@ -202,12 +216,17 @@ class AgentNamespace(socketio.AsyncNamespace):
         conversation = await self.service.conversation(principal, conv_id)
         messages, more = await self.service.messages(principal, conv_id, after)
         await self.enter_room(sid, f"conv:{conv_id}")
+        viewers = self._viewing.setdefault(conv_id, {})
+        viewers[sid] = {"id": principal.id, "name": principal.name}
+        await self._announce_viewers(conv_id)
         return {"ok": True, "conversation": conversation, "messages": messages, "more": more}
 
     @guarded(Action.SELF)
     async def on_leave(self, sid: str, data: Any) -> dict[str, Any]:
         conv_id = field(data, "conversation_id", int)
         await self.leave_room(sid, f"conv:{conv_id}")
+        if self._viewing.get(conv_id, {}).pop(sid, None) is not None:
+            await self._announce_viewers(conv_id)
         return {"ok": True}
 
     @guarded(Action.CASE_READ, case=True)

@@ -366,6 +366,27 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/api/v1/opds": {
+        "get": {
+            "summary": "Every OPD (to send a case to): id, slug, name, coordinator",
+            "responses": {"200": _json({"properties": {"items": {"type": "array"}}})},
+        }
+    },
+    "/api/v1/inboxes": {
+        "get": {
+            "summary": "The inboxes of the OPDs the agent sees (key, kind, name, opd; no secrets)",
+            "responses": {"200": _json({"properties": {"items": {"type": "array"}}})},
+        }
+    },
+    "/api/v1/agents": {
+        "get": {
+            "summary": "Active agents of the OPDs the caller sees, with capacity and online",
+            "responses": {
+                "200": _json({"properties": {"items": {"type": "array"}}}),
+                "403": ERROR,
+            },
+        }
+    },
     "/api/v1/entries": {
         "post": {
             "summary": "Record an offline complaint (phone, walk-in, letter, media) as a case",

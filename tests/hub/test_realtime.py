@@ -235,3 +235,18 @@ async def test_malformed_agent_events_get_an_error_ack(
     ack = await officer.call(event, payload, namespace=A)
     assert ack["ok"] is False and ack["error"]["code"] == "bad_request"
     assert officer.connected
+
+
+async def test_agents_see_who_else_has_the_case_open(hub: Any, sockets: Any) -> None:
+    budi = await agent(hub, sockets)
+    ani = await agent(hub, sockets, "ani@pupr.go.id", "pupr")
+    warga = await resident(hub, sockets)
+    sent = await warga.call("send", {"client_id": "w1", "text": "Lampu mati"}, namespace=W)
+    conv_id = sent["conversation"]["id"]
+    await budi.call("join", {"conversation_id": conv_id}, namespace=A)
+    await ani.call("join", {"conversation_id": conv_id}, namespace=A)
+    both = await wait_for(budi, "viewers", lambda p: len(p["agents"]) == 2)
+    assert sorted(a["name"] for a in both["agents"]) == ["Ani", "Budi"]
+    await ani.call("leave", {"conversation_id": conv_id}, namespace=A)
+    alone = await wait_for(budi, "viewers", lambda p: len(p["agents"]) == 1)
+    assert alone["agents"][0]["name"] == "Budi"
