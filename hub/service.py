@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, insert, select, update
 
-from hub import cases, entries, ingest, resolve, templates
+from hub import cases, entries, ingest, resolve, search, templates
 from hub.auth import Principal, VisitorTokens
 from hub.channel import Accepted, Channel, HubUnavailable, InboundRejected, Thread
 from hub.desk import Desk
@@ -423,6 +423,35 @@ class HubService:
             )
             self.emit(created)
         return done
+
+    async def search(
+        self,
+        principal: Principal,
+        q: str,
+        *,
+        status: str | None = None,
+        opd_slug: str | None = None,
+        since: datetime | None = None,
+        limit: int = 20,
+    ) -> list[dict[str, Any]]:
+        """Cases whose messages match, best first, within the agent's visibility."""
+        opd_ids = principal.visible_opds()
+        if opd_slug is not None:
+            opd = self.directory.opd_by_slug(opd_slug)
+            wanted = opd.id if opd is not None else -1
+            opd_ids = [wanted] if opd_ids is None or wanted in opd_ids else []
+        limit = max(1, min(limit, 50))
+        found = await self.store.read(
+            lambda c: search.search(c, q, opd_ids=opd_ids, status=status, since=since, limit=limit)
+        )
+        return [
+            {
+                "conversation": seen_by(conversation_view(row, self.directory), principal),
+                "snippet": snippet,
+                "message_id": message_id or None,
+            }
+            for row, snippet, message_id in found
+        ]
 
     async def update_details(
         self, principal: Principal, conv_id: int, changes: dict[str, Any]

@@ -23,6 +23,7 @@ ROUTES = [
     ("POST", "/api/v1/auth/logout", auth.logout),
     ("GET", "/api/v1/me", auth.me),
     ("GET", "/api/v1/conversations", conversations.list_conversations),
+    ("GET", "/api/v1/search", conversations.search),
     ("POST", "/api/v1/entries", entries.create_entry),
     ("GET", "/api/v1/opds", directory.list_opds),
     ("GET", "/api/v1/inboxes", directory.list_inboxes),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aiohttp import web
 
 from hub.api.deps import allow, int_query, json_body, path_id, principal_of, text_field
@@ -144,3 +146,29 @@ async def patch_conversation(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     conv = await service.update_details(principal_of(request), path_id(request), data)
     return web.json_response({"conversation": seen_by(conv, principal_of(request))})
+
+
+@allow(Action.CASE_READ)
+async def search(request: web.Request) -> web.Response:
+    """Full-text search over case messages (and tracking codes), within what the agent sees."""
+    q = request.query.get("q", "").strip()
+    if not 1 <= len(q) <= 200:
+        raise api_error(400, "bad_request", "q must have 1 to 200 characters")
+    status = request.query.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise api_error(400, "bad_request", "status must be open, pending, resolved or closed")
+    since = None
+    if request.query.get("since"):
+        try:
+            since = datetime.fromisoformat(request.query["since"])
+        except ValueError:
+            raise api_error(400, "bad_request", "since must be an ISO date") from None
+    items = await request.app[SERVICE].search(
+        principal_of(request),
+        q,
+        status=status,
+        opd_slug=request.query.get("opd") or None,
+        since=since,
+        limit=int_query(request, "limit", 20),
+    )
+    return web.json_response({"items": items})

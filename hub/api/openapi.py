@@ -387,6 +387,37 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/api/v1/search": {
+        "get": {
+            "summary": "Full-text search over case messages (or a tracking code), best first",
+            "parameters": [
+                {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
+                {"name": "status", "in": "query", "schema": {"type": "string"}},
+                {"name": "opd", "in": "query", "schema": {"type": "string"}},
+                {"name": "since", "in": "query", "schema": {"type": "string", "format": "date"}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 50}},
+            ],
+            "responses": {
+                "200": _json(
+                    {
+                        "properties": {
+                            "items": {
+                                "type": "array",
+                                "items": {
+                                    "properties": {
+                                        "conversation": _ref("Conversation"),
+                                        "snippet": {"type": "string"},
+                                        "message_id": {"type": ["integer", "null"]},
+                                    }
+                                },
+                            }
+                        }
+                    }
+                ),
+                "400": ERROR,
+            },
+        }
+    },
     "/api/v1/entries": {
         "post": {
             "summary": "Record an offline complaint (phone, walk-in, letter, media) as a case",

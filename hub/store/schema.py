@@ -415,3 +415,13 @@ area = Table(
     Column("kelurahan", String(100), nullable=False),
     UniqueConstraint("organization_id", "kecamatan", "kelurahan"),
 )
+
+
+#: The full-text index of message text (SQLite FTS5, kept by triggers; migration 0007).
+#: It is not a Table here: SQLAlchemy does not model virtual tables, and Alembic's
+#: comparison skips it (and its shadow tables) by this prefix.
+SEARCH_TABLE = "message_search"
+
+
+def is_search_table(name: str | None) -> bool:
+    return bool(name) and str(name).startswith(SEARCH_TABLE)

@@ -6,9 +6,14 @@ from alembic import context
 from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from hub.store.schema import metadata
+from hub.store.schema import is_search_table, metadata
 
 config = context.config
+
+
+def _modelled(name: str | None, type_: str, parent_names: object) -> bool:
+    """Everything but the full-text index, which the schema cannot describe."""
+    return not (type_ == "table" and is_search_table(name))
 
 
 def _run(connection: Connection) -> None:
@@ -17,6 +22,7 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=_modelled,
     )
     with context.begin_transaction():
         context.run_migrations()

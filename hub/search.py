@@ -1,0 +1,114 @@
+"""Full-text search over case messages, within what the agent may see.
+
+SQLite: the FTS5 index `message_search` (migration 0007), ranked by bm25, one hit per case
+(its best message). PostgreSQL: to_tsvector at query time until scale-out adds an index.
+A tracking code typed as the query finds its case directly.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from hub.store import schema as s
+from hub.store.queries import conversation_select
+from hub.tracking import PATTERN
+
+WORD = re.compile(r"\w+", re.UNICODE)
+SCAN = 400  # best-ranked messages looked at; cases are fewer (several hits per case)
+
+
+def fts_query(q: str) -> str | None:
+    """The user's words as an FTS5 query: every word required, the last one as a prefix
+    (so typing shows results); None when there is nothing to search for."""
+    words = WORD.findall(q)
+    if not words:
+        return None
+    quoted = [f'"{w}"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def search(
+    conn: Connection,
+    q: str,
+    *,
+    opd_ids: list[int] | None,
+    status: str | None = None,
+    since: datetime | None = None,
+    limit: int = 20,
+) -> list[tuple[Any, str, int]]:
+    """(conversation row, snippet, message id) of the best-matching cases."""
+    if PATTERN.match(q.strip().upper()):
+        return _by_code(conn, q.strip().upper(), opd_ids)
+    match = fts_query(q)
+    if match is None:
+        return []
+    hits = _hits(conn, match, opd_ids, status, since)
+    best: dict[int, tuple[str, int]] = {}
+    for conv_id, snippet, message_id in hits:
+        if conv_id not in best:
+            best[conv_id] = (snippet, message_id)
+        if len(best) >= limit:
+            break
+    if not best:
+        return []
+    c = s.conversation.c
+    rows = {r.id: r for r in conn.execute(conversation_select().where(c.id.in_(list(best))))}
+    return [(rows[i], *best[i]) for i in best if i in rows]
+
+
+def _hits(
+    conn: Connection,
+    match: str,
+    opd_ids: list[int] | None,
+    status: str | None,
+    since: datetime | None,
+) -> list[tuple[int, str, int]]:
+    where, params = ["message_search MATCH :match"], {"match": match, "scan": SCAN}
+    if opd_ids is not None:
+        where.append(f"c.opd_id IN ({','.join(str(int(o)) for o in opd_ids) or 'NULL'})")
+    if status is not None:
+        where.append("c.status = :status")
+        params["status"] = status
+    if since is not None:
+        where.append("c.created_at >= :since")
+        params["since"] = since.isoformat(sep=" ")
+    if conn.dialect.name != "sqlite":
+        return _hits_postgres(conn, match, where[1:], params)
+    sql = f"""
+        SELECT m.conversation_id, snippet(message_search, 0, '[', ']', '…', 12), m.id
+        FROM message_search
+        JOIN message m ON m.id = message_search.rowid
+        JOIN conversation c ON c.id = m.conversation_id
+        WHERE {" AND ".join(where)}
+        ORDER BY bm25(message_search)
+        LIMIT :scan"""
+    return [tuple(r) for r in conn.execute(text(sql), params)]
+
+
+def _hits_postgres(
+    conn: Connection, match: str, where: list[str], params: dict[str, Any]
+) -> list[tuple[int, str, int]]:
+    words = " ".join(WORD.findall(match))
+    params = {**params, "words": words}
+    extra = "".join(f" AND {w}" for w in where)
+    sql = f"""
+        SELECT m.conversation_id, left(m.text, 160), m.id
+        FROM message m JOIN conversation c ON c.id = m.conversation_id
+        WHERE to_tsvector('simple', m.text) @@ plainto_tsquery('simple', :words){extra}
+        ORDER BY m.id DESC
+        LIMIT :scan"""
+    return [tuple(r) for r in conn.execute(text(sql), params)]
+
+
+def _by_code(conn: Connection, code: str, opd_ids: list[int] | None) -> list[tuple[Any, str, int]]:
+    c = s.conversation.c
+    query = conversation_select().where(c.tracking_code == code)
+    if opd_ids is not None:
+        query = query.where(c.opd_id.in_(opd_ids))
+    row = conn.execute(query).first()
+    return [(row, code, 0)] if row is not None else []
