@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, insert, select, update
 
-from hub import cases, entries, ingest, resolve, search, templates
+from hub import cases, contacts, entries, ingest, resolve, search, templates
 from hub.auth import Principal, VisitorTokens
 from hub.channel import Accepted, Channel, HubUnavailable, InboundRejected, Thread
 from hub.desk import Desk
@@ -452,6 +452,25 @@ class HubService:
             }
             for row, snippet, message_id in found
         ]
+
+    async def sees_contact(self, principal: Principal, contact_id: int) -> bool:
+        c = s.conversation.c
+        query = select(c.id).where(c.contact_id == contact_id).limit(1)
+        opds = principal.visible_opds()
+        if opds is not None:
+            query = query.where(c.opd_id.in_(opds))
+        return await self.store.read(lambda conn: conn.execute(query).first()) is not None
+
+    async def contact(self, principal: Principal, contact_id: int) -> dict[str, Any]:
+        directory = self.directory
+        return await self.store.read(
+            lambda c: contacts.profile(c, directory, principal, contact_id)
+        )
+
+    async def merge_contacts(
+        self, principal: Principal, source_id: int, target_id: int
+    ) -> dict[str, Any]:
+        return await self.store.write(lambda c: contacts.merge(c, principal, source_id, target_id))
 
     async def update_details(
         self, principal: Principal, conv_id: int, changes: dict[str, Any]

@@ -23,7 +23,11 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def allow(
-    action: Action, *, case: str | None = None, media: str | None = None
+    action: Action,
+    *,
+    case: str | None = None,
+    media: str | None = None,
+    contact: str | None = None,
 ) -> Callable[[Handler], Handler]:
     """Every API handler says what it does: the agent is authenticated and authorised
     (auth.authorize, against the OPD of the case the path names) before the handler runs."""
@@ -32,6 +36,8 @@ def allow(
         @functools.wraps(handler)
         async def checked(request: web.Request) -> web.StreamResponse:
             principal = await require_agent(request)
+            if contact is not None:
+                await _check_contact(request, principal, contact)
             opd_id = await _opd_of(request, case, media)
             try:
                 authorize(principal, action, opd_id)
@@ -43,7 +49,8 @@ def allow(
             return await handler(request)
 
         checked.permission = action  # type: ignore[attr-defined]
-        checked.scope = "case" if case else "media" if media else None  # type: ignore[attr-defined]
+        scope = "case" if case else "media" if media else "contact" if contact else None
+        checked.scope = scope  # type: ignore[attr-defined]
         return checked
 
     return wrap
@@ -78,6 +85,16 @@ async def _opd_of(request: web.Request, case: str | None, media: str | None) -> 
     if opd_id is None:
         raise api_error(404, "not_found", f"{_noun(case)} not found")
     return opd_id
+
+
+async def _check_contact(request: web.Request, principal: Principal, name: str) -> None:
+    """A resident is visible to an agent who may see one of their cases; otherwise 404."""
+    try:
+        contact_id = int(request.match_info[name])
+    except ValueError:
+        raise api_error(404, "not_found", "contact not found") from None
+    if not await request.app[SERVICE].sees_contact(principal, contact_id):
+        raise api_error(404, "not_found", "contact not found")
 
 
 def _noun(case: str | None) -> str:

@@ -19,6 +19,12 @@ def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
 
 
 ERROR = _json(_ref("Error"), "Error")
+CONTACT_PARAM = {
+    "name": "contact_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer"},
+}
 ID_PARAM = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 CURSOR = {"name": "cursor", "in": "query", "schema": {"type": "string"}}
 LIMIT = {
@@ -415,6 +421,32 @@ PATHS: dict[str, Any] = {
                     }
                 ),
                 "400": ERROR,
+            },
+        }
+    },
+    "/api/v1/contacts/{contact_id}": {
+        "get": {
+            "summary": "A resident and their cases (across channels) the agent may see",
+            "parameters": [CONTACT_PARAM],
+            "responses": {"200": {"description": "contact and cases"}, "404": ERROR},
+        }
+    },
+    "/api/v1/contacts/{contact_id}/merge": {
+        "post": {
+            "summary": "Merge this contact into another (coordinators; audited)",
+            "parameters": [CONTACT_PARAM],
+            "requestBody": _json(
+                {
+                    "type": "object",
+                    "required": ["into"],
+                    "properties": {"into": {"type": "integer"}},
+                }
+            ),
+            "responses": {
+                "200": {"description": "merged"},
+                "403": ERROR,
+                "404": ERROR,
+                "409": ERROR,
             },
         }
     },

@@ -8,12 +8,14 @@ from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 
 from hub import catalog
 from hub.api import ROUTES
 from hub.auth import RULES, Action
 from hub.models import Role
 from hub.realtime import AgentNamespace
+from hub.store import schema as s
 from tests.hub.api.test_conversations import bearer, seed_cases
 from tests.hub.test_realtime import A, agent
 
@@ -60,7 +62,13 @@ async def fixtures(hub: Any) -> dict[str, Any]:
             headers={**bearer(tokens["pupr_agent"]), "Content-Type": "image/jpeg"},
         )
         media_id = (await r.json())["media"]["media_id"]
+    contact = await hub.store.read(
+        lambda c: c.execute(
+            select(s.conversation.c.contact_id).where(s.conversation.c.id == conv_id)
+        ).scalar()
+    )
     return {
+        "contact": contact,
         "conv": conv_id,
         "media": media_id,
         "message": 1,
@@ -98,6 +106,7 @@ def fill(path: str, seeded: dict[str, Any]) -> str:
         path.replace("{id}", str(seeded["conv"]))
         .replace("{message_id}", str(seeded["message"]))
         .replace("{media_id}", seeded["media"])
+        .replace("{contact_id}", str(seeded["contact"]))
     )
     for name, value in seeded["admin"].items():
         path = path.replace(name, value)
