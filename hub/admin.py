@@ -18,7 +18,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from hub.config import Settings
 from hub.directory import load_directory
-from hub.models import Role, utcnow
+from hub.models import OPEN_STATUSES, Role, utcnow
 from hub.store import schema as s
 from hub.store.queries import new_id
 
@@ -331,12 +331,24 @@ def update_agent(
         if agent_id == actor_id:
             raise AdminError("self", "you cannot deactivate yourself")
         end_sessions(conn, agent_id, tokens=True)
+    if deactivated or (moved and opd_id != row.opd_id):
+        release_cases(conn, agent_id)
     if "active" in changes:
         values["active"] = changes["active"]
     if values:
         conn.execute(update(s.agent).where(s.agent.c.id == agent_id).values(**values))
     fresh = agent_view(_agent_row(conn, org_id, agent_id), _opds(conn, org_id))
     return AgentChange(fresh, bool(moved or deactivated))
+
+
+def release_cases(conn: Connection, agent_id: int) -> None:
+    """An agent who leaves (or leaves the OPD) gives their open cases back to the queue."""
+    c = s.conversation.c
+    conn.execute(
+        update(s.conversation)
+        .where(c.assignee_id == agent_id, c.status.in_(OPEN_STATUSES))
+        .values(assignee_id=None, updated_at=utcnow())
+    )
 
 
 def end_sessions(conn: Connection, agent_id: int, *, tokens: bool) -> None:

@@ -24,6 +24,7 @@ class Opd:
     slug: str
     name: str
     coordinator: bool = False  # Diskominfo: city-wide inboxes' new cases wait in its triage
+    active: bool = True  # a deactivated OPD keeps its history but receives nothing new
 
     def view(self) -> dict[str, Any]:
         return {"id": self.id, "slug": self.slug, "name": self.name}
@@ -67,7 +68,9 @@ def load_directory(conn: Connection) -> Directory:
     if org is not None:
         directory.organization_id, directory.organization_name = org.id, org.name
     for row in conn.execute(select(s.opd)):
-        directory.opds[row.id] = Opd(row.id, row.slug, row.name, bool(row.coordinator))
+        directory.opds[row.id] = Opd(
+            row.id, row.slug, row.name, bool(row.coordinator), bool(row.active)
+        )
     for row in conn.execute(select(s.inbox).where(s.inbox.c.active.is_(True))):
         directory.inboxes[row.id] = InboxRef(
             row.id, row.key, row.kind, row.name, row.opd_id, dict(row.options or {})

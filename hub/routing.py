@@ -48,8 +48,8 @@ def transfer(
     """Disposisi: send the case to another OPD, which then accepts or returns it."""
     conv = visible_conversation(conn, principal, conv_id)
     target = directory.opds.get(to_opd_id)
-    if target is None:
-        raise CaseError("unknown_opd", "no such OPD")
+    if target is None or not target.active:
+        raise CaseError("unknown_opd", "no such OPD (or it no longer takes cases)")
     if to_opd_id == conv.opd_id:
         raise CaseError("conflict", "the case is already with this OPD")
     if conv.pending_transfer_id is not None:

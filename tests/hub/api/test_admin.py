@@ -442,3 +442,23 @@ async def test_only_an_admin_manages(hub: Any) -> None:
                 method, f"{hub.url}/api/v1{path}", json={}, headers=bearer(token)
             )
             assert r.status == 403
+
+
+async def test_a_deactivated_agents_open_cases_go_back_to_the_queue(hub: Any, boss: Admin) -> None:
+    from tests.hub.api.test_conversations import seed_cases
+
+    [conv_id] = await seed_cases(hub, "web-pupr", 1)
+    token = await hub.token("budi@pupr.go.id", "pupr")
+    async with aiohttp.ClientSession() as http:
+        taken = await http.post(
+            f"{hub.url}/api/v1/conversations/{conv_id}/take", headers=bearer(token)
+        )
+        assert (await taken.json())["conversation"]["assignee"]["name"] == "Budi"
+    budi = next(a for a in (await boss.ok("GET", "/admin/agents"))["items"] if a["name"] == "Budi")
+    await boss.ok("PATCH", f"/admin/agents/{budi['id']}", {"active": False})
+    assignee = await hub.store.read(
+        lambda c: c.execute(
+            select(s.conversation.c.assignee_id).where(s.conversation.c.id == conv_id)
+        ).scalar()
+    )
+    assert assignee is None
