@@ -149,8 +149,8 @@ class TelegramChannel(Channel):
     async def _tapped(self, inbox: InboxRef, parsed: Parsed, delivery: str) -> None:
         """A button tap: a rating is stored; every tap is answered (after the commit)."""
         answers = await self.host.accept(inbox, parsed.items, delivery=delivery)
-        if any(a.duplicate for a in answers):
-            return
+        if any(a.duplicate and a.conversation is None for a in answers):
+            return  # Telegram delivered this tap before: it was answered then
         if parsed.ignored:
             log.info("telegram %s: button ignored: %s", inbox.key, parsed.ignored)
         self._spawn(self._after_tap(inbox, parsed, answers[0] if answers else None))
@@ -164,8 +164,8 @@ class TelegramChannel(Channel):
         stored = answer.conversation
         notice = NOT_RATEABLE if stored is None else RATED.format(score=rating.score)
         await client.answer(parsed.callback_id or "", notice, chat_id, parsed.callback_message_id)
-        if stored is None or stored.get("csat_comment"):
-            return
+        if stored is None or answer.duplicate or stored.get("csat_comment"):
+            return  # asked for a comment already, or has one
         prompt = COMMENT_PROMPT.replace("{tracking_code}", stored["tracking_code"])
         placeholder = ForceReply(input_field_placeholder="Saran atau komentar Anda")
         try:

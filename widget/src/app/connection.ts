@@ -107,6 +107,24 @@ export class Connection {
     this.typingIdle = window.setTimeout(() => this.stopTyping(), TYPING_IDLE);
   }
 
+  /** Rates the resolved case; null when stored, else why not. */
+  async rate(score: number, comment: string): Promise<AckError | null> {
+    const conversation = this.store.state.conversation;
+    if (!this.ready || !conversation) return { code: "unavailable", message: "" };
+    try {
+      const res = await this.request<{ conversation: Conversation }>("rate", {
+        tracking_code: conversation.tracking_code,
+        score,
+        comment: comment.trim() || undefined,
+      });
+      if (!res.ok) return res.error;
+      this.store.set({ conversation: { ...conversation, ...res.conversation } });
+      return null;
+    } catch {
+      return { code: "timeout", message: "" };
+    }
+  }
+
   identify(user: User): void {
     this.user = user;
     this.sendUser();

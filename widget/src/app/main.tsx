@@ -48,6 +48,7 @@ const actions: Actions = {
   retry: (clientId) => connection.retry(clientId),
   discard: (clientId) => connection.discard(clientId),
   typing: (hasText) => connection.typing(hasText),
+  rate: (score, comment) => connection.rate(score, comment),
 };
 
 render(<App store={store} config={config} actions={actions} />, document.getElementById("kanal-root")!);

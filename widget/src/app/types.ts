@@ -23,6 +23,8 @@ export interface Conversation {
   tracking_code: string;
   status: "open" | "pending" | "resolved" | "closed";
   last_seq: number;
+  /** The resident's rating (1-5) of the resolved case; null until they rate it. */
+  csat?: number | null;
 }
 
 export interface Session {

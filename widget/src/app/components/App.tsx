@@ -2,6 +2,7 @@ import { useEffect } from "preact/hooks";
 import type { Config } from "../config";
 import { strings } from "../i18n";
 import { useStore, type Store } from "../store";
+import type { AckError } from "../types";
 import { Composer } from "./Composer";
 import { Header } from "./Header";
 import { Launcher } from "./Launcher";
@@ -17,6 +18,7 @@ export interface Actions {
   retry(clientId: string): void;
   discard(clientId: string): void;
   typing(hasText: boolean): void;
+  rate(score: number, comment: string): Promise<AckError | null>;
 }
 
 export function App({ store, config, actions }: { store: Store; config: Config; actions: Actions }) {
@@ -38,6 +40,7 @@ export function App({ store, config, actions }: { store: Store; config: Config; 
       >
         <Header
           t={t}
+          lang={state.lang}
           config={config}
           conversation={state.conversation}
           onToggleLang={actions.toggleLang}
@@ -53,6 +56,7 @@ export function App({ store, config, actions }: { store: Store; config: Config; 
           outgoing={state.outgoing}
           onRetry={actions.retry}
           onDiscard={actions.discard}
+          onRate={actions.rate}
         />
         {state.agentTyping && (
           <div class="kw-typing" data-testid="typing-indicator" role="status">

@@ -1,17 +1,18 @@
 import type { Config } from "../config";
-import type { Strings } from "../i18n";
+import type { Lang, Strings } from "../i18n";
 import type { Conversation } from "../types";
 import { CloseIcon } from "./Icons";
 
 interface Props {
   t: Strings;
+  lang: Lang;
   config: Config;
   conversation: Conversation | null;
   onToggleLang: () => void;
   onClose: () => void;
 }
 
-export function Header({ t, config, conversation, onToggleLang, onClose }: Props) {
+export function Header({ t, lang, config, conversation, onToggleLang, onClose }: Props) {
   return (
     <header class="kw-header">
       <div class="kw-header-row">
@@ -31,7 +32,18 @@ export function Header({ t, config, conversation, onToggleLang, onClose }: Props
           <p>
             {t.trackingLabel} <strong data-testid="tracking-code">{conversation.tracking_code}</strong>
           </p>
-          <p class="kw-tracking-hint">{t.trackingHint}</p>
+          <p class="kw-tracking-hint">
+            {t.trackingHint}{" "}
+            <a
+              class="kw-track-link"
+              data-testid="track-link"
+              href={`/lacak?kode=${encodeURIComponent(conversation.tracking_code)}${lang === "en" ? "&lang=en" : ""}`}
+              target="_blank"
+              rel="noopener noreferrer"
+            >
+              {t.trackLink}
+            </a>
+          </p>
         </div>
       )}
     </header>

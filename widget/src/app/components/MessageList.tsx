@@ -3,8 +3,9 @@ import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import type { Config } from "../config";
 import { dayKey, dayLabel } from "../format";
 import type { Strings } from "../i18n";
-import type { Conversation, Message, Outgoing } from "../types";
+import type { AckError, Conversation, Message, Outgoing } from "../types";
 import { Bubble } from "./Bubble";
+import { Rating } from "./Rating";
 
 interface Props {
   t: Strings;
@@ -15,11 +16,13 @@ interface Props {
   outgoing: Outgoing[];
   onRetry: (clientId: string) => void;
   onDiscard: (clientId: string) => void;
+  onRate: (score: number, comment: string) => Promise<AckError | null>;
 }
 
 const NEAR_BOTTOM = 80;
 
-export function MessageList({ t, config, open, conversation, messages, outgoing, onRetry, onDiscard }: Props) {
+export function MessageList(props: Props) {
+  const { t, config, open, conversation, messages, outgoing, onRetry, onDiscard, onRate } = props;
   const log = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const sent = useRef(outgoing.length);
@@ -82,6 +85,9 @@ export function MessageList({ t, config, open, conversation, messages, outgoing,
 
   if (conversation && (conversation.status === "resolved" || conversation.status === "closed")) {
     items.push(<p key="resolved" class="kw-resolved" data-testid="resolved-notice">{t.resolved}</p>);
+    if (conversation.status === "resolved" || conversation.csat) {
+      items.push(<Rating key={`rating-${conversation.id}`} t={t} conversation={conversation} onRate={onRate} />);
+    }
   }
 
   for (const o of outgoing) {
