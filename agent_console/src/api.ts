@@ -1,5 +1,5 @@
 // REST client for /api/v1 (same origin, session cookie).
-import type { Agent, Conversation, ErrorBody, Media, Message, Page, Status, StatusFilter, TemplateChoice } from "./types";
+import type { Agent, Conversation, ErrorBody, Media, Message, Page, Queue, Status, StatusFilter, TemplateChoice } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -22,7 +22,7 @@ export function setUnauthorizedHandler(handler: () => void): void {
   onUnauthorized = handler;
 }
 
-async function request<T>(method: string, path: string, body?: unknown, quiet401 = false): Promise<T> {
+export async function request<T>(method: string, path: string, body?: unknown, quiet401 = false): Promise<T> {
   let response: Response;
   try {
     response = await fetch(`/api/v1${path}`, {
@@ -71,9 +71,12 @@ export async function me(): Promise<Agent | null> {
   }
 }
 
-export function listConversations(filter: StatusFilter, cursor: string | null, limit = 50): Promise<Page<Conversation>> {
+/** A page of the list: `queue` "triage" is the coordinator's, "none" the unassigned, "me" mine. */
+export function listConversations(filter: StatusFilter, cursor: string | null, limit = 50, queue: Queue = "all"): Promise<Page<Conversation>> {
   const status = filter === "all" ? null : filter;
-  return request("GET", `/conversations?${query({ status, limit, cursor })}`);
+  const triage = queue === "triage" ? "true" : null;
+  const assignee = queue === "me" || queue === "none" ? queue : null;
+  return request("GET", `/conversations?${query({ status, triage, assignee, limit, cursor })}`);
 }
 
 export function listMessages(conversationId: number, cursor: string | null, limit = 200): Promise<Page<Message>> {

@@ -1,8 +1,8 @@
-// The conversation list: pages by cursor, live upserts, status filter.
+// The conversation list: pages by cursor, live upserts, status filter and queue.
 import * as api from "./api";
-import { matchesFilter, upsertConversations } from "./model";
+import { matchesList, upsertConversations } from "./model";
 import { emptyList, getState, setState } from "./store";
-import type { Conversation, StatusFilter } from "./types";
+import type { Conversation, Queue, StatusFilter } from "./types";
 
 let request = 0;
 
@@ -14,10 +14,10 @@ function union(ids: number[], incoming: Conversation[]): number[] {
 
 async function fetchPage(cursor: string | null, replace: boolean): Promise<void> {
   const token = ++request;
-  const { filter } = getState().list;
+  const { filter, queue } = getState().list;
   setState((s) => ({ list: { ...s.list, loading: true, error: null } }));
   try {
-    const page = await api.listConversations(filter, cursor);
+    const page = await api.listConversations(filter, cursor, 50, queue);
     if (token !== request) return;
     setState((s) => ({
       conversations: upsertConversations(s.conversations, page.items),
@@ -36,14 +36,51 @@ async function fetchPage(cursor: string | null, replace: boolean): Promise<void>
   }
 }
 
-export function setFilter(filter: StatusFilter): void {
+export function setFilter(filter: StatusFilter, queue: Queue = getState().list.queue): void {
   request++;
-  setState({ list: { ...emptyList(filter), loading: true } });
+  setState({ list: { ...emptyList(filter, queue), loading: true } });
   void fetchPage(null, true);
+}
+
+export function setQueue(queue: Queue): void {
+  storeQueue(queue);
+  setFilter(getState().list.filter, queue);
 }
 
 export function reloadList(): void {
   setFilter(getState().list.filter);
+}
+
+const QUEUE_KEY = "kanal.console.queue";
+
+/** The queue this agent last chose (triage only for a coordinator). */
+export function storedQueue(role: string | undefined): Queue {
+  let held: string | null = null;
+  try {
+    held = localStorage.getItem(QUEUE_KEY);
+  } catch {
+    // Storage may be disabled; every session then starts on "all".
+  }
+  if (held === "triage") return role === "admin" ? "triage" : "all";
+  return held === "none" || held === "me" ? held : "all";
+}
+
+function storeQueue(queue: Queue): void {
+  try {
+    localStorage.setItem(QUEUE_KEY, queue);
+  } catch {
+    // The choice then lasts for this page.
+  }
+}
+
+/** A case no longer ours (disposisi to another OPD, returned): out of the list and the store. */
+export function dropConversation(id: number): void {
+  setState((s) => {
+    if (!s.conversations[id] && !s.list.ids.includes(id)) return {};
+    const conversations = { ...s.conversations };
+    delete conversations[id];
+    return { conversations, list: { ...s.list, ids: s.list.ids.filter((held) => held !== id) } };
+  });
 }
 
 /** After a reconnect: whatever changed while we were away floats to the top. */
@@ -60,7 +97,7 @@ export function loadMore(): void {
 export function applyConversation(c: Conversation): void {
   setState((s) => {
     const conversations = upsertConversations(s.conversations, [c]);
-    const fits = matchesFilter(conversations[c.id], s.list.filter);
+    const fits = matchesList(conversations[c.id], s.list, s.agent?.id ?? null);
     return { conversations, list: fits ? { ...s.list, ids: union(s.list.ids, [c]) } : s.list };
   });
 }

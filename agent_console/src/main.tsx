@@ -2,6 +2,8 @@ import { render } from "preact";
 import "./styles/base.css";
 import "./styles/console.css";
 import "./styles/context.css";
+import "./styles/desk.css";
+import "./styles/admin.css";
 import { App } from "./components/App";
 import { boot } from "./session";
 

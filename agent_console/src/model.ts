@@ -1,5 +1,5 @@
 // Pure rules for merging what arrives from REST and the socket.
-import type { Conversation, Message, StatusFilter } from "./types";
+import type { Conversation, Message, Queue, StatusFilter } from "./types";
 
 export function activityOf(c: Conversation): number {
   return Date.parse(c.last_message_at ?? c.created_at) || 0;
@@ -12,6 +12,18 @@ export function byActivity(a: Conversation, b: Conversation): number {
 
 export function matchesFilter(c: Conversation, filter: StatusFilter): boolean {
   return filter === "all" || c.status === filter;
+}
+
+/** Whether a case belongs in a queue, as the hub decides it (?triage=true, ?assignee=...). */
+export function matchesQueue(c: Conversation, queue: Queue, agentId: number | null): boolean {
+  if (queue === "triage") return Boolean(c.triage);
+  if (queue === "none") return c.assignee === null;
+  if (queue === "me") return c.assignee !== null && c.assignee.id === agentId;
+  return true;
+}
+
+export function matchesList(c: Conversation, list: { filter: StatusFilter; queue: Queue }, agentId: number | null): boolean {
+  return matchesFilter(c, list.filter) && matchesQueue(c, list.queue, agentId);
 }
 
 /** A snapshot older than what we hold (a slow REST page) must not roll back message fields. */

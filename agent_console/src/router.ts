@@ -1,9 +1,17 @@
 // The open conversation lives in the URL (/console/c/42), so reload and back/forward keep it.
+// The admin pages live under /console/admin/<tab> (admin/route.ts).
 import { closeConversation, openConversation } from "./thread";
 
-const PATH = /^(.*\/console)(?:\/c\/(\d+))?\/?$/;
+const PATH = /^(.*\/console)(?:\/c\/(\d+)|\/admin(?:\/([a-z-]+))?)?\/?$/;
 
-function base(): string | null {
+/** The admin tab the URL names, "" for /console/admin, null when not on an admin page. */
+export function adminTabFromUrl(): string | null {
+  const match = PATH.exec(location.pathname);
+  if (!match || !/\/admin(\/|$)/.test(location.pathname.slice(match[1].length))) return null;
+  return match[3] ?? "";
+}
+
+export function base(): string | null {
   return PATH.exec(location.pathname)?.[1] ?? null;
 }
 

@@ -1,13 +1,15 @@
 // Start-up, sign in/out, and the wiring of live events into the store.
 import * as api from "./api";
-import { applyConversation, refreshFirstPage, setFilter } from "./conversations";
+import { loadCatalog } from "./catalog";
+import { applyConversation, refreshFirstPage, setFilter, storedQueue } from "./conversations";
+import { caseRemoved } from "./desk";
 import { persistLang, storedLang, type Lang } from "./i18n";
 import { conversationFromUrl, followUrl, resetUrl } from "./router";
 import { dropConnection, reconnectNow, startSocket, stopSocket } from "./socket";
 import { getState, initialState, noTyping, resetState, setState } from "./store";
 import { acceptMessage, joinOpen, openConversation, readIfVisible } from "./thread";
 import type { Agent, Conversation, Message } from "./types";
-import { applyTyping, stopTyping, type TypingEvent } from "./typing";
+import { applyTyping, applyViewers, stopTyping, type TypingEvent, type ViewersEvent } from "./typing";
 
 const REFUSED_RETRY_MS = 3000;
 let connectedOnce = false;
@@ -34,9 +36,12 @@ export async function boot(): Promise<void> {
 }
 
 export function enterConsole(agent: Agent): void {
-  setState({ phase: "console", agent, loginNotice: null, connection: "connecting" });
+  // Wide screens have room for the case details beside the thread.
+  const detailsOpen = window.matchMedia("(min-width: 1200px)").matches;
+  setState({ phase: "console", agent, loginNotice: null, connection: "connecting", detailsOpen });
   startLive();
-  setFilter(getState().list.filter);
+  setFilter(getState().list.filter, storedQueue(agent.role));
+  void loadCatalog();
   const id = conversationFromUrl();
   if (id !== null) openConversation(id);
 }
@@ -71,9 +76,11 @@ function startLive(): void {
       setState({ connection: "connected" });
       void joinOpen();
       if (reconnect) void refreshFirstPage().then(readIfVisible);
+      // Lists that failed at start (or changed while we were away) are fetched again.
+      if (reconnect) void loadCatalog();
     },
     disconnected() {
-      setState({ connection: connectedOnce ? "offline" : "connecting", typing: noTyping });
+      setState({ connection: connectedOnce ? "offline" : "connecting", typing: noTyping, viewers: [] });
     },
     refused() {
       void api.me().then(
@@ -103,6 +110,12 @@ function onEvent(name: string, payload: unknown): void {
       break;
     case "typing":
       applyTyping(payload as TypingEvent);
+      break;
+    case "conversation_removed":
+      caseRemoved((payload as { conversation_id: number }).conversation_id);
+      break;
+    case "viewers":
+      applyViewers(payload as ViewersEvent);
       break;
   }
 }

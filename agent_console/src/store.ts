@@ -1,10 +1,12 @@
 // One application state, replaced (never mutated) on every change; components subscribe.
 import { useEffect, useReducer, useRef } from "preact/hooks";
 import type { Lang } from "./i18n";
-import type { Agent, ConnectionState, Conversation, ErrorBody, Message, Outgoing, StatusFilter } from "./types";
+import type { Agent, Catalog, ConnectionState, Conversation, ErrorBody, Message, Outgoing, Queue, StatusFilter } from "./types";
 
 export interface ListState {
   filter: StatusFilter;
+  /** Triage, unassigned, mine or all, on top of the status filter. */
+  queue: Queue;
   /** Conversations shown under the filter: loaded pages plus live arrivals. */
   ids: number[];
   next: string | null;
@@ -18,6 +20,11 @@ export interface ThreadState {
   messages: Message[];
   loading: boolean;
   error: ErrorBody | null;
+}
+
+/** A short message over the console (a case that left for another OPD); `code` names it. */
+export interface Toast {
+  code: string;
 }
 
 export interface TypingState {
@@ -40,10 +47,18 @@ export interface State {
   notice: ErrorBody | null;
   /** Conversations whose reply window the hub said was closed, with their `last_inbound_at` then. */
   refusedWindows: Record<number, string>;
+  /** Categories, canned responses, areas, OPDs, inboxes, colleagues. */
+  catalog: Catalog;
+  /** Colleagues who have the open case on screen too (names). */
+  viewers: string[];
+  toast: Toast | null;
+  /** The case details panel beside the thread. */
+  detailsOpen: boolean;
 }
 
-export const emptyList = (filter: StatusFilter): ListState => ({
+export const emptyList = (filter: StatusFilter, queue: Queue = "all"): ListState => ({
   filter,
+  queue,
   ids: [],
   next: null,
   loading: false,
@@ -52,6 +67,8 @@ export const emptyList = (filter: StatusFilter): ListState => ({
 });
 
 export const noTyping: TypingState = { contact: false, agent: null };
+
+export const emptyCatalog: Catalog = { categories: null, canned: null, areas: null, opds: null, inboxes: null, agents: null };
 
 export function initialState(lang: Lang): State {
   return {
@@ -68,6 +85,10 @@ export function initialState(lang: Lang): State {
     typing: noTyping,
     notice: null,
     refusedWindows: {},
+    catalog: emptyCatalog,
+    viewers: [],
+    toast: null,
+    detailsOpen: false,
   };
 }
 

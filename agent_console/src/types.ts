@@ -115,7 +115,8 @@ export interface Conversation {
   status: Status;
   inbox: Inbox;
   opd: Opd;
-  contact: { id: number; name: string | null };
+  /** `id` null: the reporter is hidden (rahasia/anonim) from this agent. */
+  contact: { id: number | null; name: string | null };
   assignee: { id: number; name: string } | null;
   last_seq: number;
   unread_count: number;
@@ -128,6 +129,90 @@ export interface Conversation {
   last_inbound_at?: string | null;
   /** Non-null on windowed channels: after it only an approved template may be sent. */
   reply_window_closes_at?: string | null;
+  priority?: Priority;
+  /** Hide the reporter from the OPD's agents (only coordinators see who reported). */
+  rahasia?: boolean;
+  anonim?: boolean;
+  /** Waiting in the coordinator's triage queue for an OPD. */
+  triage?: boolean;
+  /** A disposisi the receiving OPD (the case's OPD now) has not accepted or returned yet. */
+  pending_transfer_id?: number | null;
+  category?: string | null;
+  kelurahan?: string | null;
+  labels?: string[];
+  /** Where an offline entry came from; null for cases residents wrote themselves. */
+  source?: Source | null;
+  csat?: number | null;
+}
+
+export type Priority = "low" | "normal" | "high" | "urgent";
+export type Source = "phone" | "walk_in" | "letter" | "media";
+/** Which cases the list shows besides their status: triage, unassigned, mine, all. */
+export type Queue = "triage" | "none" | "me" | "all";
+
+/** An OPD a case can be sent to (GET /api/v1/opds). */
+export interface OpdChoice extends Opd {
+  coordinator?: boolean;
+}
+
+/** An agent a supervisor can give a case to (GET /api/v1/agents). */
+export interface Colleague {
+  id: number;
+  name: string;
+  role: string;
+  opd_id: number | null;
+  online?: boolean;
+}
+
+/** An inbox the agent may see (GET /api/v1/inboxes): offline entries can reply through WhatsApp. */
+export interface InboxChoice {
+  key: string;
+  kind: string;
+  name: string;
+  opd: Opd;
+}
+
+export interface Category {
+  id: number;
+  name: string;
+  opd_id: number | null;
+  needs_after_photo: boolean;
+  active: boolean;
+}
+
+export interface CannedResponse {
+  id: number;
+  shortcut: string;
+  body: string;
+  opd_id: number | null;
+}
+
+export interface Area {
+  id: number;
+  kecamatan: string;
+  kelurahan: string;
+}
+
+/** One disposisi of a case, oldest first in GET .../transfers. */
+export interface Transfer {
+  id: number;
+  from_opd_id: number;
+  to_opd_id: number;
+  reason: string;
+  state: "pending" | "accepted" | "returned";
+  answer: string | null;
+  created_at: string;
+  answered_at: string | null;
+}
+
+/** The city's lists every agent picks from; null until loaded. */
+export interface Catalog {
+  categories: Category[] | null;
+  canned: CannedResponse[] | null;
+  areas: Area[] | null;
+  opds: OpdChoice[] | null;
+  inboxes: InboxChoice[] | null;
+  agents: Colleague[] | null;
 }
 
 export interface Page<T> {

@@ -1,4 +1,5 @@
-// Typing indicators: ours to the hub (throttled), theirs into the store (self-expiring).
+// Typing indicators: ours to the hub (throttled), theirs into the store (self-expiring);
+// and which colleagues have the open case on screen too.
 import { fire } from "./socket";
 import { getState, noTyping, setState } from "./store";
 
@@ -11,6 +12,7 @@ let typingIn: number | null = null;
 let lastSentAt = 0;
 let idleTimer: ReturnType<typeof setTimeout> | undefined;
 let expireTimer: ReturnType<typeof setTimeout> | undefined;
+let agentExpireTimer: ReturnType<typeof setTimeout> | undefined;
 
 /** The agent pressed a key in the composer of conversation `id`. */
 export function noteTyping(id: number): void {
@@ -48,8 +50,31 @@ export function applyTyping(event: TypingEvent): void {
     setState({ typing: { ...s.typing, contact: event.typing } });
   } else if (event.name && event.name !== s.agent?.name) {
     // The hub echoes our own typing to us; only colleagues are worth showing.
+    clearTimeout(agentExpireTimer);
+    if (event.typing) agentExpireTimer = setTimeout(clearAgentTyping, REMOTE_EXPIRES_MS);
     setState({ typing: { ...s.typing, agent: event.typing ? event.name : null } });
   }
+}
+
+function clearAgentTyping(): void {
+  const { typing } = getState();
+  if (typing.agent) setState({ typing: { ...typing, agent: null } });
+}
+
+/**
+ * Who has a case open (`viewers`, to the sockets that joined it). The hub does not send it
+ * yet: this is the shape the console expects when it does.
+ */
+export interface ViewersEvent {
+  conversation_id: number;
+  agents: { id: number; name: string }[];
+}
+
+export function applyViewers(event: ViewersEvent): void {
+  const s = getState();
+  if (event.conversation_id !== s.openId || !Array.isArray(event.agents)) return;
+  const names = event.agents.filter((a) => a.id !== s.agent?.id).map((a) => a.name);
+  setState({ viewers: names });
 }
 
 export function clearContactTyping(): void {
@@ -60,5 +85,6 @@ export function clearContactTyping(): void {
 
 export function resetTyping(): void {
   clearTimeout(expireTimer);
-  setState({ typing: noTyping });
+  clearTimeout(agentExpireTimer);
+  setState({ typing: noTyping, viewers: [] });
 }

@@ -1,11 +1,13 @@
-import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import * as api from "../api";
+import { loadCatalog } from "../catalog";
+import { cannedFor, cannedToken, fillCanned, insertCanned, matching, valuesOf, type CannedToken } from "../canned";
 import { fileSize } from "../format";
 import { useT } from "../i18n";
 import { COUNTDOWN_MS, windowState } from "../replyWindow";
 import { useStore } from "../store";
 import { clearNotice, sendReply, showNotice } from "../thread";
-import type { Conversation } from "../types";
+import type { CannedResponse, Conversation } from "../types";
 import { noteTyping, stopTyping } from "../typing";
 import { Icon } from "./icons";
 import { TemplatePicker, WindowClosedNotice, WindowCountdown } from "./ReplyWindow";
@@ -44,6 +46,20 @@ export function Composer({ id, conversation }: { id: number; conversation: Conve
   // Upload progress 0..1 while the file is on its way, else null.
   const [progress, setProgress] = useState<number | null>(null);
   const [isPrivate, setPrivate] = useState(false);
+  // "/sal" before the caret: the canned responses it matches, and the highlighted one.
+  const [token, setToken] = useState<CannedToken | null>(null);
+  const [highlight, setHighlight] = useState(0);
+  const caretAfter = useRef<number | null>(null);
+  const cannedList = useStore((s) => s.catalog.canned);
+  const usable = useMemo(
+    () => (cannedList && conversation ? cannedFor(cannedList, conversation.opd.id) : []),
+    [cannedList, conversation?.opd.id],
+  );
+  const options = token ? matching(usable, token.query) : [];
+  const wantsCanned = token !== null && cannedList === null;
+  useEffect(() => {
+    if (wantsCanned) void loadCatalog(true);
+  }, [wantsCanned]);
   const input = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
   const cancel = useRef<AbortController | null>(null);
@@ -65,9 +81,36 @@ export function Composer({ id, conversation }: { id: number; conversation: Conve
     if (!el) return;
     el.style.height = "auto";
     el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT_PX)}px`;
+    // After a canned response went in, the caret goes to its end.
+    if (caretAfter.current !== null) {
+      el.setSelectionRange(caretAfter.current, caretAfter.current);
+      caretAfter.current = null;
+    }
   }, [text]);
 
+  function findToken(value: string): void {
+    const el = input.current;
+    const next = cannedToken(value, el ? el.selectionStart : value.length);
+    if (next?.query !== token?.query || next?.start !== token?.start) setHighlight(0);
+    setToken(next);
+  }
+
+  function pickCanned(item: CannedResponse): void {
+    const el = input.current;
+    if (!token || !conversation) return;
+    const caret = el ? el.selectionStart : text.length;
+    const body = fillCanned(item.body, valuesOf(conversation, t.contactFallback));
+    const next = insertCanned(text, token, caret, body);
+    caretAfter.current = next.caret;
+    setToken(null);
+    setText(next.text);
+    drafts.set(id, next.text);
+    if (!isPrivate) noteTyping(id);
+    el?.focus();
+  }
+
   function update(value: string): void {
+    findToken(value);
     setText(value);
     drafts.set(id, value);
     // The resident must not see "typing" while staff write a note they will never receive.
@@ -126,6 +169,29 @@ export function Composer({ id, conversation }: { id: number; conversation: Conve
   }
 
   function onKeyDown(event: KeyboardEvent): void {
+    if (token && !event.isComposing) {
+      const count = options.length;
+      if (event.key === "ArrowDown" && count) {
+        event.preventDefault();
+        setHighlight((highlight + 1) % count);
+        return;
+      }
+      if (event.key === "ArrowUp" && count) {
+        event.preventDefault();
+        setHighlight((highlight - 1 + count) % count);
+        return;
+      }
+      if ((event.key === "Enter" || event.key === "Tab") && count && !event.shiftKey) {
+        event.preventDefault();
+        pickCanned(options[Math.min(highlight, count - 1)]);
+        return;
+      }
+      if (event.key === "Escape") {
+        event.preventDefault();
+        setToken(null);
+        return;
+      }
+    }
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       void submit();
@@ -196,12 +262,27 @@ export function Composer({ id, conversation }: { id: number; conversation: Conve
       {replyWindow.closed && conversation && <WindowClosedNotice conversation={conversation} />}
       {countdown !== null && !isPrivate && <WindowCountdown left={countdown} />}
       {file && <FileChip file={file} progress={progress} onRemove={detach} />}
+      {token && (
+        <CannedPicker
+          options={options}
+          highlight={Math.min(highlight, Math.max(options.length - 1, 0))}
+          loading={cannedList === null}
+          conversation={conversation}
+          onPick={pickCanned}
+          onHover={setHighlight}
+        />
+      )}
       <textarea
         ref={input}
         class="composer-input"
         data-testid="reply-input"
         rows={2}
         aria-label={t.composer.label}
+        aria-autocomplete="list"
+        aria-controls={token ? "canned-picker" : undefined}
+        aria-activedescendant={token && options.length ? `canned-${options[Math.min(highlight, options.length - 1)].id}` : undefined}
+        onBlur={() => setToken(null)}
+        onClick={() => findToken(text)}
         placeholder={isPrivate ? t.composer.notePlaceholder : t.composer.placeholder}
         value={text}
         readOnly={uploading}
@@ -292,6 +373,53 @@ function FileChip({ file, progress, onRemove }: ChipProps) {
       >
         <Icon name="close" />
       </button>
+    </div>
+  );
+}
+
+interface PickerProps {
+  options: CannedResponse[];
+  highlight: number;
+  loading: boolean;
+  conversation: Conversation | undefined;
+  onPick: (item: CannedResponse) => void;
+  onHover: (index: number) => void;
+}
+
+/** The canned responses the typed shortcut matches, each with how it will read. */
+function CannedPicker({ options, highlight, loading, conversation, onPick, onHover }: PickerProps) {
+  const t = useT();
+  const c = t.desk.canned;
+  const values = conversation ? valuesOf(conversation, t.contactFallback) : null;
+  return (
+    <div class="canned-picker" data-testid="canned-picker">
+      <div class="canned-head">
+        <span>{c.title}</span>
+        <span class="canned-hint">{c.hint}</span>
+      </div>
+      {options.length === 0 && <p class="canned-empty">{loading ? c.loading : c.empty}</p>}
+      {options.length > 0 && (
+        <ul id="canned-picker" role="listbox" aria-label={c.title}>
+          {options.map((item, i) => (
+            <li
+              key={item.id}
+              id={`canned-${item.id}`}
+              role="option"
+              aria-selected={i === highlight}
+              class={i === highlight ? "canned-option active" : "canned-option"}
+              data-testid="canned-option"
+              data-shortcut={item.shortcut}
+              // Keeps the focus (and the caret) in the reply box.
+              onMouseDown={(e) => e.preventDefault()}
+              onMouseEnter={() => onHover(i)}
+              onClick={() => onPick(item)}
+            >
+              <span class="canned-shortcut">/{item.shortcut}</span>
+              <span class="canned-body">{values ? fillCanned(item.body, values) : item.body}</span>
+            </li>
+          ))}
+        </ul>
+      )}
     </div>
   );
 }

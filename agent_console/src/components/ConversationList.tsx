@@ -1,34 +1,70 @@
-import { useEffect, useMemo, useRef } from "preact/hooks";
-import { loadMore, reloadList, setFilter } from "../conversations";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { loadMore, reloadList, setFilter, setQueue } from "../conversations";
 import { fullDateTime, relativeTime } from "../format";
 import { errorText, useT } from "../i18n";
-import { byActivity, contactName, matchesFilter } from "../model";
+import { byActivity, contactName, matchesList } from "../model";
 import { navigate } from "../router";
 import { useStore } from "../store";
-import type { Conversation, StatusFilter } from "../types";
+import type { Conversation, Queue, StatusFilter } from "../types";
 import { InboxLabel, StatusBadge } from "./Badges";
+import { CaseBadges } from "./CaseBadges";
+import { EntryForm } from "./EntryForm";
 import { useNow } from "./useNow";
 
 const FILTERS: StatusFilter[] = ["open", "pending", "resolved", "closed", "all"];
+// Triage is the coordinator's: cases of city-wide channels wait there for an OPD.
+const QUEUES: Queue[] = ["triage", "none", "me", "all"];
+const QUEUE_IDS: Record<Queue, string> = { triage: "triage", none: "unassigned", me: "mine", all: "all" };
 
 export function ConversationList() {
   const t = useT();
   const list = useStore((s) => s.list);
   const conversations = useStore((s) => s.conversations);
   const openId = useStore((s) => s.openId);
+  const agentId = useStore((s) => s.agent?.id ?? null);
+  const isCoordinator = useStore((s) => s.agent?.role === "admin");
+  const [entryOpen, setEntryOpen] = useState(false);
   const now = useNow();
 
   const items = useMemo(
     () =>
       list.ids
         .map((id) => conversations[id])
-        .filter((c): c is Conversation => c !== undefined && matchesFilter(c, list.filter))
+        .filter((c): c is Conversation => c !== undefined && matchesList(c, list, agentId))
         .sort(byActivity),
-    [list.ids, list.filter, conversations],
+    [list.ids, list.filter, list.queue, conversations, agentId],
   );
+  const queues = QUEUES.filter((q) => q !== "triage" || isCoordinator);
 
   return (
     <aside class="sidebar" aria-label={t.list.title}>
+      <div class="list-head">
+        <button
+          type="button"
+          class="btn btn-small btn-entry"
+          data-testid="entry-button"
+          onClick={() => setEntryOpen(true)}
+        >
+          + {t.desk.entry.button}
+        </button>
+      </div>
+      {entryOpen && <EntryForm onClose={() => setEntryOpen(false)} />}
+      <nav class="queues" aria-label={t.desk.queues.label}>
+        {queues.map((queue) => (
+          <button
+            key={queue}
+            type="button"
+            class={queue === list.queue ? "queue active" : "queue"}
+            data-testid={`queue-tab-${QUEUE_IDS[queue]}`}
+            data-queue={queue}
+            aria-pressed={queue === list.queue}
+            title={t.desk.queueHints[queue]}
+            onClick={() => queue !== list.queue && setQueue(queue)}
+          >
+            {t.desk.queues[queue]}
+          </button>
+        ))}
+      </nav>
       <nav class="filters" aria-label={t.list.filterLabel}>
         {FILTERS.map((filter) => (
           <button
@@ -113,6 +149,7 @@ function ConversationItem({ conversation: c, active, now, showStatus }: ItemProp
           </span>
           {showStatus && <StatusBadge status={c.status} />}
         </span>
+        <CaseBadges conversation={c} />
       </button>
     </li>
   );

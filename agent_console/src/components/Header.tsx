@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { closeAdmin, openAdmin, useAdminTab } from "../admin/route";
 import { label, useT } from "../i18n";
 import { signOut } from "../session";
 import { reconnectNow } from "../socket";
@@ -9,6 +10,7 @@ export function Header() {
   const t = useT();
   const agent = useStore((s) => s.agent);
   const connection = useStore((s) => s.connection);
+  const adminTab = useAdminTab();
   return (
     <header class="topbar">
       <div class="brand">
@@ -31,6 +33,18 @@ export function Header() {
               {agent.opd ? ` · ${agent.opd.name}` : ""}
             </span>
           </span>
+        )}
+        {agent?.role === "admin" && (
+          <button
+            type="button"
+            class={adminTab === null ? "btn btn-small" : "btn btn-small btn-primary"}
+            data-testid="admin-link"
+            aria-pressed={adminTab !== null}
+            title={t.admin.openTitle}
+            onClick={() => (adminTab === null ? openAdmin() : closeAdmin())}
+          >
+            {t.admin.open}
+          </button>
         )}
         <LangToggle />
         <button type="button" class="btn btn-ghost" data-testid="logout" onClick={() => void signOut()}>

@@ -198,3 +198,18 @@ export function OutgoingBubble({ item, sender }: { item: Outgoing; sender: strin
     </Bubble>
   );
 }
+
+/** A step the hub recorded in the case (a disposisi, its answer, a rating): one line of the timeline. */
+export function SystemLine({ message: m }: { message: Message }) {
+  const t = useT();
+  return (
+    <div class="timeline-line" data-testid="system-note" data-message-id={m.id} data-seq={m.seq}>
+      <span class="timeline-dot" aria-hidden="true" />
+      <span class="timeline-text">{m.text}</span>
+      {m.sender_name && <span class="timeline-who">· {m.sender_name}</span>}
+      <time dateTime={m.created_at} title={fullDateTime(m.created_at, t)}>
+        {clockTime(m.created_at, t)}
+      </time>
+    </div>
+  );
+}

@@ -4,14 +4,19 @@ import { errorText, useT } from "../i18n";
 import { contactName } from "../model";
 import { navigate } from "../router";
 import { useStore, type ThreadState } from "../store";
-import { changeStatus, reloadThread } from "../thread";
-import type { CaseLocation, Conversation, Message, Status } from "../types";
+import { reloadThread } from "../thread";
+import type { CaseLocation, Conversation, Message } from "../types";
 import { mapUrl } from "./Attachments";
-import { InboxLabel, StatusBadge } from "./Badges";
+import { InboxLabel } from "./Badges";
+import { CaseActions } from "./CaseActions";
+import { CaseBadges } from "./CaseBadges";
+import { CaseDetails } from "./CaseDetails";
 import { Composer } from "./Composer";
 import { Icon } from "./icons";
-import { MessageBubble, OutgoingBubble } from "./MessageBubble";
+import { MessageBubble, OutgoingBubble, SystemLine } from "./MessageBubble";
+import { PendingTransfer } from "./PendingTransfer";
 import { useNow } from "./useNow";
+import { useTransfers } from "./useTransfers";
 
 // Within this many pixels of the bottom, new messages keep the view pinned to the bottom.
 const STICK_PX = 80;
@@ -22,6 +27,8 @@ export function Thread() {
   const t = useT();
   const thread = useStore((s) => s.thread);
   const conversation = useStore((s) => (s.openId === null ? undefined : s.conversations[s.openId]));
+  const detailsOpen = useStore((s) => s.detailsOpen);
+  const transfers = useTransfers(conversation);
   if (!thread) {
     return (
       <section class="thread thread-placeholder">
@@ -32,25 +39,22 @@ export function Thread() {
   return (
     <section class="thread" data-testid="thread" data-conversation-id={thread.id}>
       <ThreadHeader conversation={conversation} />
-      <Messages thread={thread} conversation={conversation} />
-      <TypingLine conversation={conversation} />
-      <Notice />
-      <Composer key={thread.id} id={thread.id} conversation={conversation} />
+      {conversation && <PendingTransfer key={thread.id} conversation={conversation} transfers={transfers} />}
+      <div class="thread-body">
+        <div class="thread-main">
+          <Messages thread={thread} conversation={conversation} />
+          <TypingLine conversation={conversation} />
+          <Notice />
+          <Composer key={thread.id} id={thread.id} conversation={conversation} />
+        </div>
+        {conversation && detailsOpen && <CaseDetails key={thread.id} conversation={conversation} transfers={transfers} />}
+      </div>
     </section>
   );
 }
 
 function ThreadHeader({ conversation: c }: { conversation: Conversation | undefined }) {
   const t = useT();
-  const [busy, setBusy] = useState(false);
-
-  async function change(status: Status): Promise<void> {
-    setBusy(true);
-    await changeStatus(status);
-    setBusy(false);
-  }
-
-  // Closed is final in the hub: neither button applies.
   return (
     <header class="thread-head">
       <button type="button" class="btn btn-ghost back" onClick={() => navigate(null)} aria-label={t.thread.back}>
@@ -70,29 +74,39 @@ function ThreadHeader({ conversation: c }: { conversation: Conversation | undefi
             {c.location && <CaseLocationLink place={c.location} />}
           </div>
         )}
+        {c && (
+          <div class="thread-badges">
+            <CaseBadges conversation={c} showAssignee={false} />
+            <Presence />
+          </div>
+        )}
       </div>
-      {c && (
-        <div class="thread-actions">
-          <StatusBadge status={c.status} testid="status-badge" />
-          {c.status === "resolved" && (
-            <button type="button" class="btn" data-testid="reopen-button" disabled={busy} onClick={() => void change("open")}>
-              {t.thread.reopen}
-            </button>
-          )}
-          {(c.status === "open" || c.status === "pending") && (
-            <button
-              type="button"
-              class="btn btn-primary"
-              data-testid="resolve-button"
-              disabled={busy}
-              onClick={() => void change("resolved")}
-            >
-              {t.thread.resolve}
-            </button>
-          )}
-        </div>
-      )}
+      {/* Closed is final in the hub: it has no actions but the details. */}
+      {c && <CaseActions conversation={c} />}
     </header>
+  );
+}
+
+/** Colleagues on the same case: who has it open, who is typing in it (avoid answering twice). */
+function Presence() {
+  const t = useT();
+  const c = t.desk.collision;
+  const typing = useStore((s) => s.typing.agent);
+  const viewers = useStore((s) => s.viewers);
+  const watching = viewers.filter((name) => name !== typing);
+  return (
+    <span class="presence-line" aria-live="polite">
+      {typing && (
+        <span class="collision collision-typing" data-testid="agent-typing-indicator">
+          {c.typing(typing)}
+        </span>
+      )}
+      {watching.length > 0 && (
+        <span class="collision" data-testid="agent-viewing-indicator">
+          {c.viewing(watching.join(c.and))}
+        </span>
+      )}
+    </span>
   );
 }
 
@@ -204,6 +218,11 @@ function Messages({ thread, conversation }: { thread: ThreadState; conversation:
       );
       lastDay = day;
     }
+    // The hub's own steps (disposisi, ratings) are a timeline, not a conversation.
+    if (m.sender_type === "system" && m.private) {
+      rows.push(<SystemLine key={`m-${m.seq}`} message={m} />);
+      continue;
+    }
     rows.push(
       <MessageBubble
         key={`m-${m.seq}`}
@@ -225,7 +244,7 @@ function Messages({ thread, conversation }: { thread: ThreadState; conversation:
           {thread.loading && count === 0 && <p class="thread-note">{t.thread.loading}</p>}
           {!thread.loading && !thread.error && count === 0 && <p class="thread-note">{t.thread.empty}</p>}
           {thread.error && (
-            <div class="thread-note thread-error" role="alert">
+            <div class="thread-note thread-error" role="alert" data-testid="thread-error" data-code={thread.error.code}>
               <p>
                 {t.thread.loadError} {errorText(t, thread.error)}
               </p>
@@ -260,11 +279,6 @@ function TypingLine({ conversation }: { conversation: Conversation | undefined }
             <i />
           </span>
           {t.thread.typing(contact)}
-        </span>
-      )}
-      {typing.agent && (
-        <span class="typing typing-agent" data-testid="agent-typing-indicator">
-          {t.thread.typing(typing.agent)}
         </span>
       )}
     </div>

@@ -1,5 +1,7 @@
 // English. Same keys as id.ts.
+import { adminEn } from "./admin-en";
 import type { Strings } from "./id";
+import { deskEn } from "./desk-en";
 
 export const en: Strings = {
   lang: "en",
@@ -175,6 +177,15 @@ export const en: Strings = {
     conflict: "This message is not waiting to be sent again.",
     window_closed: "The reply window has closed: only approved templates can be sent until the resident writes again.",
     bad_template: "Template refused: check the template's name and how many fields it takes.",
+    needs_follow_up: "Write the follow-up for the resident before resolving the case.",
+    needs_after_photo: "This case's category requires a photo taken after the work.",
+    unknown_category: "That category is not in the city's list.",
+    unknown_kelurahan: "That kelurahan is not in the city's list of areas.",
+    unknown_opd: "Unknown OPD.",
+    unknown_agent: "That agent is inactive or unknown.",
+    unknown_inbox: "There is no inbox for offline complaints yet. Ask a Diskominfo admin to add a manual inbox.",
     unknown: "Something went wrong. Try again.",
   },
+  admin: adminEn,
+  desk: deskEn,
 };

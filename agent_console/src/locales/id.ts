@@ -1,4 +1,6 @@
 // Indonesian (default). en.ts must have exactly the same keys (checked by the Strings type).
+import { adminId } from "./admin-id";
+import { deskId } from "./desk-id";
 
 export const id = {
   lang: "id",
@@ -175,8 +177,17 @@ export const id = {
     conflict: "Pesan ini tidak sedang menunggu untuk dikirim ulang.",
     window_closed: "Jendela balasan sudah tertutup: hanya templat yang disetujui yang dapat dikirim sampai warga menulis lagi.",
     bad_template: "Templat ditolak: periksa nama templat dan jumlah isiannya.",
+    needs_follow_up: "Tulis tindak lanjut untuk warga sebelum menyelesaikan kasus.",
+    needs_after_photo: "Kategori kasus ini mewajibkan foto sesudah penanganan.",
+    unknown_category: "Kategori itu tidak ada di daftar kota.",
+    unknown_kelurahan: "Kelurahan itu tidak ada di daftar wilayah kota.",
+    unknown_opd: "OPD itu tidak dikenal.",
+    unknown_agent: "Petugas itu tidak aktif atau tidak dikenal.",
+    unknown_inbox: "Belum ada kotak masuk untuk pengaduan luring. Minta admin Diskominfo menambahkan kotak masuk jenis manual.",
     unknown: "Terjadi kesalahan. Coba lagi.",
   },
+  admin: adminId,
+  desk: deskId,
 };
 
 export type Strings = typeof id;
