@@ -134,6 +134,10 @@ def is_empty(conn: Connection) -> bool:
     return cases == 0 and agents == 0
 
 
+#: Where agents record complaints from the call centre, walk-ins and letters.
+OFFLINE_INBOX = "luring"
+
+
 def seed(conn: Connection) -> None:
     """Idempotent: running it twice leaves one of everything."""
     org_id = ensure_organization(conn, ORGANIZATION)
@@ -141,9 +145,10 @@ def seed(conn: Connection) -> None:
     conn.execute(update(s.opd).values(coordinator=s.opd.c.slug == COORDINATOR))
     seed_lists(conn, org_id, opd_ids)
     now = utcnow()
-    for slug, name in OPDS:
-        key = f"web-{slug}"
-        values = {"kind": "widget", "name": f"Situs {name}", "opd_id": opd_ids[slug], "options": {}}
+    inboxes = [(f"web-{slug}", "widget", f"Situs {name}", slug) for slug, name in OPDS]
+    inboxes.append((OFFLINE_INBOX, "manual", "Pengaduan luring (telepon, surat)", COORDINATOR))
+    for key, kind, name, slug in inboxes:
+        values = {"kind": kind, "name": name, "opd_id": opd_ids[slug], "options": {}}
         found = conn.execute(select(s.inbox.c.id).where(s.inbox.c.key == key)).first()
         if found is None:
             conn.execute(insert(s.inbox).values(key=key, created_at=now, **values))

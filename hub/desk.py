@@ -57,8 +57,8 @@ class Desk:
             lambda c: routing.accept(c, directory, principal, conv_id)
         )
         self._publish(routed, "transfer_accepted")
-        await self.offer(conv_id)
-        return routed.conversation
+        offered = await self.offer(conv_id)
+        return offered or routed.conversation
 
     async def give_back(self, principal: Principal, conv_id: int, reason: str) -> dict[str, Any]:
         directory = self.service.directory
@@ -88,16 +88,16 @@ class Desk:
         )
         return self._changed(change)
 
-    async def offer(self, conv_id: int) -> None:
-        """Automatic assignment of a case nobody has, if someone of its OPD is online."""
+    async def offer(self, conv_id: int) -> dict[str, Any] | None:
+        """Automatic assignment of a case nobody has, if someone of its OPD is online;
+        the case as it is then, when it was given to someone."""
         if not self.auto_assign or not self.online:
-            return
+            return None
         directory, online = self.service.directory, set(self.online)
         change = await self.service.store.write(
             lambda c: routing.auto_assign(c, directory, conv_id, online)
         )
-        if change is not None:
-            self._changed(change)
+        return self._changed(change) if change is not None else None
 
     async def _on_message(self, event: MessageCreated) -> None:
         if event.new_conversation:

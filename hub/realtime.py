@@ -25,7 +25,7 @@ from hub.resolve import FollowUp
 from hub.service import PAGE_MAX, HubService
 from hub.store.db import StorageUnavailable
 from hub.templates import BadTemplate, TemplateChoice
-from hub.views import for_opd, hides_reporter, public_conversation_view
+from hub.views import for_opd, hides_reporter, public_conversation_view, seen_by
 
 log = logging.getLogger(__name__)
 AGENT_NS = "/agent"
@@ -282,7 +282,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         )
         principal = await self._principal(sid)
         conversation = await self.service.set_status(principal, conv_id, status, follow_up)
-        return {"ok": True, "conversation": conversation}
+        return {"ok": True, "conversation": seen_by(conversation, principal)}
 
 
 def _cookie(header: str) -> str | None:

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, and_, func, insert, select, update
 from hub.auth import Principal
 from hub.cases import CaseError, Change, visible_conversation
 from hub.directory import Directory
-from hub.models import OPEN_STATUSES, Delivery, Direction, Kind, SenderType, utcnow
+from hub.models import OPEN_STATUSES, Delivery, Direction, Kind, SenderType, iso, utcnow
 from hub.store import schema as s
 from hub.store.queries import advance, conversation_by_id, insert_message
 from hub.views import conversation_view, message_view
@@ -134,8 +134,8 @@ def transfers(conn: Connection, principal: Principal, conv_id: int) -> list[dict
             "reason": r.reason,
             "state": r.state,
             "answer": r.answer,
-            "created_at": r.created_at.isoformat(),
-            "answered_at": r.answered_at.isoformat() if r.answered_at else None,
+            "created_at": iso(r.created_at),
+            "answered_at": iso(r.answered_at),
         }
         for r in rows
     ]
@@ -166,6 +166,8 @@ def take(conn: Connection, directory: Directory, principal: Principal, conv_id: 
     conv = visible_conversation(conn, principal, conv_id)
     if conv.assignee_id not in (None, principal.id):
         raise CaseError("conflict", "someone else is handling this case")
+    if conv.pending_transfer_id is not None:
+        raise CaseError("conflict", "accept the disposisi before taking the case")
     return _set_assignee(conn, directory, principal, conv, principal.id)
 
 

@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text
 
 from hub.store import schema as s
 from hub.store.queries import conversation_select
@@ -79,6 +79,8 @@ def _hits(
         params["since"] = since.isoformat(sep=" ")
     if conn.dialect.name != "sqlite":
         return _hits_postgres(conn, match, where[1:], params)
+    if len(where) == 1:
+        return _hits_unfiltered(conn, params)
     sql = f"""
         SELECT m.conversation_id, snippet(message_search, 0, '[', ']', '…', 12), m.id
         FROM message_search
@@ -88,6 +90,28 @@ def _hits(
         ORDER BY bm25(message_search)
         LIMIT :scan"""
     return [tuple(r) for r in conn.execute(text(sql), params)]
+
+
+def _hits_unfiltered(conn: Connection, params: dict[str, Any]) -> list[tuple[int, str, int]]:
+    """Nothing to filter by (a coordinator's plain search): rank in the index alone, then
+    look up the cases of the SCAN best. Joining every match to its message before ranking
+    costs as much again as the ranking for a common word (bench/search.py). One top-level
+    statement, so snippet() runs only for rows that can make the cut."""
+    hits = conn.execute(
+        text("""
+        SELECT rowid, snippet(message_search, 0, '[', ']', '…', 12)
+        FROM message_search
+        WHERE message_search MATCH :match
+        ORDER BY bm25(message_search)
+        LIMIT :scan"""),
+        params,
+    ).all()
+    if not hits:
+        return []
+    m = s.message.c
+    ids = [rowid for rowid, _ in hits]
+    cases = dict(conn.execute(select(m.id, m.conversation_id).where(m.id.in_(ids))).all())
+    return [(cases[i], snippet, i) for i, snippet in hits if i in cases]
 
 
 def _hits_postgres(

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from hub.api.deps import allow, principal_of
 from hub.auth import Action
+from hub.entries import KINDS as ENTRY_KINDS
 from hub.keys import SERVICE, STORE
 from hub.store import schema as s
 
@@ -21,19 +22,21 @@ async def list_opds(request: web.Request) -> web.Response:
     items = [
         {**opd.view(), "coordinator": opd.coordinator}
         for opd in sorted(directory.opds.values(), key=lambda o: o.name)
+        if opd.active
     ]
     return web.json_response({"items": items})
 
 
 @allow(Action.CASE_READ)
 async def list_inboxes(request: web.Request) -> web.Response:
-    """The inboxes of the OPDs the agent sees (no secrets)."""
+    """The inboxes of the OPDs the agent sees, and every manual and WhatsApp inbox (an
+    offline entry may be recorded in them); no secrets."""
     principal = principal_of(request)
     directory = request.app[SERVICE].directory
     items = [
         {**directory.inbox_view(i.id), "opd": directory.opd_view(i.opd_id)}
         for i in sorted(directory.inboxes.values(), key=lambda i: i.name)
-        if principal.can_see(i.opd_id)
+        if principal.can_see(i.opd_id) or i.kind in ENTRY_KINDS
     ]
     return web.json_response({"items": items})
 

@@ -30,7 +30,7 @@ def test_demo_loads_once_and_prints_the_logins(tmp_path: Path) -> None:
     again = kanal(tmp_path, "demo", "--if-empty")
     assert "already has data" in again.stdout
     assert count(tmp_path, s.opd) == 5
-    assert count(tmp_path, s.inbox) == 5
+    assert count(tmp_path, s.inbox) == 6  # a widget per OPD and the offline inbox
     assert kanal(tmp_path, "demo").returncode == 0
     assert count(tmp_path, s.agent) == 6
     assert count(tmp_path, s.conversation) == 4

@@ -184,3 +184,13 @@ async def test_a_case_in_triage_is_not_assigned_automatically(hub: Any, sockets:
         ).one()
     )
     assert row.triage and row.assignee_id is None
+
+
+async def test_a_case_waiting_for_acceptance_cannot_be_taken(hub: Any) -> None:
+    [conv_id] = await seed_cases(hub, "web-diskominfo", 1)
+    kominfo = await hub.token("sari@kominfo.go.id", "diskominfo", "agent")
+    pupr = await hub.token("budi@pupr.go.id", "pupr", "agent")
+    path = f"/api/v1/conversations/{conv_id}"
+    await call(hub, kominfo, "POST", f"{path}/transfer", {"opd": "pupr", "reason": "Jalan"})
+    status, body = await call(hub, pupr, "POST", f"{path}/take")
+    assert status == 409 and "accept" in body["error"]["message"]

@@ -63,3 +63,14 @@ async def test_a_rahasia_case_hides_the_reporter_from_the_opd_but_not_coordinato
     status, body = await call(hub, budi, "PATCH", path, {"rahasia": False})
     assert status == 403
     assert (await call(hub, admin, "PATCH", path, {"rahasia": False}))[0] == 200
+
+
+async def test_the_status_ack_on_the_socket_hides_the_reporter_too(hub: Any, sockets: Any) -> None:
+    [conv_id] = await seed_cases(hub, "web-pupr", 1)
+    budi = await hub.token("budi@pupr.go.id", "pupr")
+    await call(hub, budi, "PATCH", f"/api/v1/conversations/{conv_id}", {"rahasia": True})
+    ani = await agent(hub, sockets, "ani@pupr.go.id", "pupr")
+    ack = await ani.call(
+        "status", {"conversation_id": conv_id, "status": "pending"}, namespace="/agent"
+    )
+    assert ack["ok"] and ack["conversation"]["contact"]["name"] == "Pelapor dirahasiakan"
