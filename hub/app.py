@@ -84,7 +84,7 @@ def create_app(settings: Settings) -> web.Application:
     store = Store(settings.database)
     bus = EventBus()
     secret = secret_key(settings.server.secret_key, Path(settings.server.data_dir))
-    media = MediaStore(settings.media_dir, store, settings.media.max_bytes)
+    media = MediaStore(settings.media_dir, store, settings.media.max_bytes, secret)
     service = HubService(
         store,
         bus,

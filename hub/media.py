@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import os
 import secrets
 import tempfile
@@ -53,10 +54,37 @@ class MediaFile:
 
 
 class MediaStore:
-    def __init__(self, root: Path, store: Store, max_bytes: int) -> None:
+    def __init__(self, root: Path, store: Store, max_bytes: int, secret: str = "") -> None:
         self.root = root
         self.store = store
         self.max_bytes = max_bytes
+        self._secret = (secret or secrets.token_hex(32)).encode()
+
+    # -- residents' links -------------------------------------------------------------------
+    def resident_url(self, media_id: str) -> str:
+        """A link a resident's browser can open (the widget shows our before/after photos):
+        the file's id and a signature only the hub can make."""
+        return f"/media/{media_id}/{self._sign(media_id)}"
+
+    def signed(self, media_id: str, signature: str) -> bool:
+        return hmac.compare_digest(signature, self._sign(media_id))
+
+    def with_links(self, message: dict[str, Any]) -> dict[str, Any]:
+        """A message as a resident receives it: each stored file with its link."""
+        files = message.get("attachments") or []
+        if not any(isinstance(a, dict) and a.get("media_id") for a in files):
+            return message
+        linked = [
+            {**a, "url": self.resident_url(a["media_id"])}
+            if isinstance(a, dict) and a.get("media_id")
+            else a
+            for a in files
+        ]
+        return {**message, "attachments": linked}
+
+    def _sign(self, media_id: str) -> str:
+        digest = hmac.new(self._secret, b"resident-media:" + media_id.encode(), hashlib.sha256)
+        return digest.hexdigest()[:32]
 
     async def save(
         self,

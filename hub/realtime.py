@@ -319,7 +319,8 @@ class FanOut:
                 await self._push(
                     conv, event.recipient, "conversation", public_conversation_view(conv)
                 )
-            await self._push(conv, event.recipient, "message", event.message, event.origin)
+            message = self.service.media.with_links(event.message)
+            await self._push(conv, event.recipient, "message", message, event.origin)
 
     async def on_conversation(self, event: ConversationChanged) -> None:
         conv = event.conversation

@@ -239,7 +239,7 @@ class HubService:
             if limit == 0:
                 return Thread(public_conversation_view(conv), [], False)
             rows = queries.message_page(conn, conv.id, after_seq, limit + 1, include_private=False)
-            views = [message_view(r) for r in rows[:limit]]
+            views = [self.media.with_links(message_view(r)) for r in rows[:limit]]
             return Thread(public_conversation_view(conv), views, len(rows) > limit)
 
         return await _for_channel(self.store.read(job))

@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from hub.api import track
 from hub.api.deps import public
+from hub.api.media import file_response
 from hub.keys import SERVICE, SETTINGS
 from hub.progress import STATUS_TEXT
 from hub.tracking import normalize
@@ -184,8 +185,20 @@ def _when(at: str, lang: str, zone: ZoneInfo) -> str:
     return f"{local.day} {MONTHS[lang][local.month - 1]} {local.year}, {clock} {local.tzname()}"
 
 
+@public
+async def resident_file(request: web.Request) -> web.StreamResponse:
+    """A file sent to a resident (the widget's before/after photos), by its signed link."""
+    media = request.app[SERVICE].media
+    media_id, signature = request.match_info["media_id"], request.match_info["signature"]
+    found = await media.get(media_id) if media.signed(media_id, signature) else None
+    if found is None:
+        raise web.HTTPNotFound()
+    return file_response(found)
+
+
 def add_routes(app: web.Application) -> None:
     app[TEMPLATES] = templates()
+    app.router.add_get("/media/{media_id}/{signature}", resident_file)
     for path in BUNDLES:
         app.router.add_get(path, bundle)
     app.router.add_get("/widget/frame", widget_frame)

@@ -11,6 +11,7 @@ from hub.api.deps import allow, path_id, principal_of
 from hub.api.errors import api_error
 from hub.auth import Action
 from hub.keys import SERVICE
+from hub.media import MediaFile
 
 CHUNK = 256 * 1024
 
@@ -45,6 +46,11 @@ async def upload(request: web.Request) -> web.Response:
 async def download(request: web.Request) -> web.StreamResponse:
     principal = principal_of(request)
     found = await request.app[SERVICE].media_file(principal, request.match_info["media_id"])
+    return file_response(found)
+
+
+def file_response(found: MediaFile) -> web.FileResponse:
+    """A stored file as a download (images inline), never able to run as a page of ours."""
     disposition = "inline" if found.inline else "attachment"
     name = found.file_name or found.id
     headers = {

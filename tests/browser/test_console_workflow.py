@@ -151,6 +151,9 @@ async def test_a_triaged_case_goes_to_pupr_and_is_resolved_with_a_photo(
         has_text=FOLLOW_UP
     )
     await expect(followed).to_be_visible()
+    photo_seen = followed.locator("[data-testid=message-photo]")
+    await expect(photo_seen).to_be_visible()
+    assert await photo_seen.evaluate("img => img.complete && img.naturalWidth") == 48
     await expect(widget.locator("[data-testid=resolved-notice]")).to_be_visible()
     replies = [e for e in (await tracked(hub_url, code))["timeline"] if e["type"] == "reply"]
     assert replies[-1]["text"] == FOLLOW_UP and replies[-1]["attachment"] is True, replies

@@ -120,3 +120,30 @@ async def test_identical_files_are_kept_once_on_disk(hub: Any) -> None:
     assert first["media_id"] != second["media_id"]
     files = [p for p in hub.service.media.root.rglob("*") if p.is_file()]
     assert len(files) == 1
+
+
+async def test_a_resident_on_the_widget_gets_a_link_to_the_agents_photo(
+    hub: Any, sockets: Any
+) -> None:
+    from tests.hub.test_realtime import W, resident
+    from tests.waiting import wait_for
+
+    warga = await resident(hub, sockets)
+    sent = await warga.call("send", {"client_id": "w1", "text": "Jalan rusak"}, namespace=W)
+    conv_id = sent["conversation"]["id"]
+    token = await hub.token("budi@pupr.go.id", "pupr")
+    async with aiohttp.ClientSession() as http:
+        media = (await (await upload(http, hub, token, conv_id, JPEG)).json())["media"]
+        await http.post(
+            f"{hub.url}/api/v1/conversations/{conv_id}/messages",
+            json={"text": "Sesudah", "attachments": [{"media_id": media["media_id"]}]},
+            headers=bearer(token),
+        )
+        shown = await wait_for(warga, "message", lambda m: m.get("attachments"))
+        url = shown["attachments"][0]["url"]
+        got = await http.get(f"{hub.url}{url}")
+        assert got.status == 200 and await got.read() == JPEG
+        forged = url[:-4] + ("0000" if not url.endswith("0000") else "1111")
+        assert (await http.get(f"{hub.url}{forged}")).status == 404
+    synced = await warga.call("sync", {"after_seq": 0}, namespace=W)
+    assert any(a.get("url") == url for m in synced["messages"] for a in m["attachments"])

@@ -16,6 +16,15 @@ export interface Message {
   delivery_status: DeliveryStatus;
   error: string | null;
   created_at: string;
+  /** Files; those the hub keeps carry a `url` the resident's browser can open. */
+  attachments?: Attachment[];
+}
+
+export interface Attachment {
+  media_id?: string;
+  mime_type?: string;
+  file_name?: string | null;
+  url?: string;
 }
 
 export interface Conversation {

@@ -74,7 +74,8 @@ export function MessageList(props: Props) {
         direction={m.direction}
         status={m.delivery_status}
         statusLabel={m.direction === "in" ? t.status[m.delivery_status] : undefined}
-        text={m.text || t.attachment[m.kind]}
+        text={m.text || (m.attachments?.some((a) => a.url) ? "" : t.attachment[m.kind])}
+        files={m.attachments}
         time={m.created_at}
         sender={sender !== lastSender ? sender : null}
         system={m.sender_type === "system"}
