@@ -4,6 +4,7 @@ import "./styles/console.css";
 import "./styles/context.css";
 import "./styles/desk.css";
 import "./styles/admin.css";
+import "./styles/search.css";
 import { App } from "./components/App";
 import { boot } from "./session";
 

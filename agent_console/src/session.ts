@@ -4,6 +4,7 @@ import { loadCatalog } from "./catalog";
 import { applyConversation, refreshFirstPage, setFilter, storedQueue } from "./conversations";
 import { caseRemoved } from "./desk";
 import { persistLang, storedLang, type Lang } from "./i18n";
+import { announce } from "./notify";
 import { conversationFromUrl, followUrl, resetUrl } from "./router";
 import { dropConnection, reconnectNow, startSocket, stopSocket } from "./socket";
 import { getState, initialState, noTyping, resetState, setState } from "./store";
@@ -102,6 +103,7 @@ function onEvent(name: string, payload: unknown): void {
       applyConversation(conversation);
       acceptMessage(message, true);
       readIfVisible();
+      announce(message, conversation);
       break;
     }
     case "conversation":

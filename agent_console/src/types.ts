@@ -143,6 +143,8 @@ export interface Conversation {
   /** Where an offline entry came from; null for cases residents wrote themselves. */
   source?: Source | null;
   csat?: number | null;
+  csat_comment?: string | null;
+  csat_at?: string | null;
 }
 
 export type Priority = "low" | "normal" | "high" | "urgent";

@@ -7,6 +7,7 @@ import { label, useT } from "../i18n";
 import { setState, useStore } from "../store";
 import type { Conversation, ErrorBody, Priority } from "../types";
 import { AreaPicker } from "./AreaPicker";
+import { ContactPanel } from "./ContactPanel";
 import { FormError } from "./Dialog";
 import { Icon } from "./icons";
 import { deskErrorText, type Transfers } from "./useTransfers";
@@ -61,6 +62,9 @@ export function CaseDetails({ conversation: c, transfers }: { conversation: Conv
         </button>
       </div>
       <div class="details-body">
+        <Reporter conversation={c} />
+        <Csat conversation={c} />
+
         <label class="form-field">
           <span class="field-label">{d.priority}</span>
           <select
@@ -184,6 +188,49 @@ export function CaseDetails({ conversation: c, transfers }: { conversation: Conv
         <TransferHistory transfers={transfers} opdOf={(id) => opdName(catalog, id)} />
       </div>
     </aside>
+  );
+}
+
+/** Who reported: a link to the resident's panel, or that they are hidden. */
+function Reporter({ conversation: c }: { conversation: Conversation }) {
+  const t = useT();
+  const p = t.contactPanel;
+  const [open, setOpen] = useState(false);
+  const id = c.contact.id;
+  return (
+    <div class="form-field reporter">
+      <span class="field-label">{p.reporter}</span>
+      {id === null ? (
+        <span class="reporter-hidden" data-testid="contact-hidden">
+          {p.hidden}
+        </span>
+      ) : (
+        <button type="button" class="link-button" data-testid="contact-link" data-contact-id={id} title={p.open} onClick={() => setOpen(true)}>
+          {c.contact.name?.trim() || t.contactFallback}
+        </button>
+      )}
+      {open && id !== null && <ContactPanel contactId={id} onClose={() => setOpen(false)} />}
+    </div>
+  );
+}
+
+/** The resident's rating of the resolved case, and their comment. */
+function Csat({ conversation: c }: { conversation: Conversation }) {
+  const t = useT();
+  const score = c.csat;
+  if (score === null || score === undefined) return null;
+  const stars = Math.max(0, Math.min(5, Math.round(score)));
+  return (
+    <div class="form-field csat" data-testid="csat" data-score={score}>
+      <p class="csat-line" aria-label={t.csat.label(score)}>
+        {t.csat.title}: <span class="csat-stars">{"★".repeat(stars) + "☆".repeat(5 - stars)}</span> ({score}/5)
+      </p>
+      {c.csat_comment && (
+        <blockquote class="csat-comment" data-testid="csat-comment">
+          {c.csat_comment}
+        </blockquote>
+      )}
+    </div>
   );
 }
 

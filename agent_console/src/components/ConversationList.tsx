@@ -9,6 +9,7 @@ import type { Conversation, Queue, StatusFilter } from "../types";
 import { InboxLabel, StatusBadge } from "./Badges";
 import { CaseBadges } from "./CaseBadges";
 import { EntryForm } from "./EntryForm";
+import { isSearching, SearchInput, SearchResults, useSearch } from "./SearchBox";
 import { useNow } from "./useNow";
 
 const FILTERS: StatusFilter[] = ["open", "pending", "resolved", "closed", "all"];
@@ -24,6 +25,9 @@ export function ConversationList() {
   const agentId = useStore((s) => s.agent?.id ?? null);
   const isCoordinator = useStore((s) => s.agent?.role === "admin");
   const [entryOpen, setEntryOpen] = useState(false);
+  const [query, setQuery] = useState("");
+  const search = useSearch(query);
+  const searching = isSearching(query);
   const now = useNow();
 
   const items = useMemo(
@@ -38,7 +42,8 @@ export function ConversationList() {
 
   return (
     <aside class="sidebar" aria-label={t.list.title}>
-      <div class="list-head">
+      <div class="list-head list-head-search">
+        <SearchInput value={query} onChange={setQuery} />
         <button
           type="button"
           class="btn btn-small btn-entry"
@@ -49,57 +54,66 @@ export function ConversationList() {
         </button>
       </div>
       {entryOpen && <EntryForm onClose={() => setEntryOpen(false)} />}
-      <nav class="queues" aria-label={t.desk.queues.label}>
-        {queues.map((queue) => (
-          <button
-            key={queue}
-            type="button"
-            class={queue === list.queue ? "queue active" : "queue"}
-            data-testid={`queue-tab-${QUEUE_IDS[queue]}`}
-            data-queue={queue}
-            aria-pressed={queue === list.queue}
-            title={t.desk.queueHints[queue]}
-            onClick={() => queue !== list.queue && setQueue(queue)}
-          >
-            {t.desk.queues[queue]}
-          </button>
-        ))}
-      </nav>
-      <nav class="filters" aria-label={t.list.filterLabel}>
-        {FILTERS.map((filter) => (
-          <button
-            key={filter}
-            type="button"
-            class={filter === list.filter ? "filter active" : "filter"}
-            data-testid="status-filter"
-            data-status={filter}
-            aria-pressed={filter === list.filter}
-            onClick={() => filter !== list.filter && setFilter(filter)}
-          >
-            {t.status[filter]}
-          </button>
-        ))}
-      </nav>
-      <div class="list-scroll">
-        <ul class="conv-list">
-          {items.map((c) => (
-            <ConversationItem key={c.id} conversation={c} active={c.id === openId} now={now} showStatus={list.filter === "all"} />
-          ))}
-        </ul>
-        {list.loaded && !list.loading && !list.error && items.length === 0 && <p class="list-note">{t.list.empty}</p>}
-        {list.loading && <p class="list-note">{t.list.loading}</p>}
-        {list.error && (
-          <div class="list-note list-error" role="alert">
-            <p>
-              {t.list.error} {errorText(t, list.error)}
-            </p>
-            <button type="button" class="btn btn-small" onClick={list.loaded ? loadMore : reloadList}>
-              {t.list.retry}
-            </button>
+      {searching && (
+        <div class="list-scroll">
+          <SearchResults search={search} />
+        </div>
+      )}
+      {!searching && (
+        <>
+          <nav class="queues" aria-label={t.desk.queues.label}>
+            {queues.map((queue) => (
+              <button
+                key={queue}
+                type="button"
+                class={queue === list.queue ? "queue active" : "queue"}
+                data-testid={`queue-tab-${QUEUE_IDS[queue]}`}
+                data-queue={queue}
+                aria-pressed={queue === list.queue}
+                title={t.desk.queueHints[queue]}
+                onClick={() => queue !== list.queue && setQueue(queue)}
+              >
+                {t.desk.queues[queue]}
+              </button>
+            ))}
+          </nav>
+          <nav class="filters" aria-label={t.list.filterLabel}>
+            {FILTERS.map((filter) => (
+              <button
+                key={filter}
+                type="button"
+                class={filter === list.filter ? "filter active" : "filter"}
+                data-testid="status-filter"
+                data-status={filter}
+                aria-pressed={filter === list.filter}
+                onClick={() => filter !== list.filter && setFilter(filter)}
+              >
+                {t.status[filter]}
+              </button>
+            ))}
+          </nav>
+          <div class="list-scroll">
+            <ul class="conv-list">
+              {items.map((c) => (
+                <ConversationItem key={c.id} conversation={c} active={c.id === openId} now={now} showStatus={list.filter === "all"} />
+              ))}
+            </ul>
+            {list.loaded && !list.loading && !list.error && items.length === 0 && <p class="list-note">{t.list.empty}</p>}
+            {list.loading && <p class="list-note">{t.list.loading}</p>}
+            {list.error && (
+              <div class="list-note list-error" role="alert">
+                <p>
+                  {t.list.error} {errorText(t, list.error)}
+                </p>
+                <button type="button" class="btn btn-small" onClick={list.loaded ? loadMore : reloadList}>
+                  {t.list.retry}
+                </button>
+              </div>
+            )}
+            {list.next && !list.loading && !list.error && <LoadMore label={t.list.loadMore} />}
           </div>
-        )}
-        {list.next && !list.loading && !list.error && <LoadMore label={t.list.loadMore} />}
-      </div>
+        </>
+      )}
     </aside>
   );
 }

@@ -5,6 +5,7 @@ import { signOut } from "../session";
 import { reconnectNow } from "../socket";
 import { useStore } from "../store";
 import { LangToggle } from "./LangToggle";
+import { NotifySettingsButton } from "./NotifySettings";
 
 export function Header() {
   const t = useT();
@@ -46,6 +47,7 @@ export function Header() {
             {t.admin.open}
           </button>
         )}
+        <NotifySettingsButton />
         <LangToggle />
         <button type="button" class="btn btn-ghost" data-testid="logout" onClick={() => void signOut()}>
           {t.header.logout}
