@@ -1,0 +1,517 @@
+"""Scenario `telegram` (S2): Telegram webhook ingest through a real hub vs a bare handler.
+
+Server: a real hub process (bench/server.py hub: create_app + web.run_app, as `kanal serve`
+does) on a temporary SQLite file (synchronous=FULL, WAL), with one Telegram inbox in
+webhook mode, or the bare baseline (bench/server.py webhook: an aiohttp handler that checks
+the secret header with hmac.compare_digest, parses the body with orjson and answers 200),
+pinned to SERVER_CORE. Load generator: this process, pinned to LOADGEN_CORE: one aiohttp
+ClientSession with `clients` keep-alive connections (Telegram's default max_connections
+for a webhook is 40) POSTing distinct Update bodies to /webhooks/telegram/{key} with the
+X-Telegram-Bot-Api-Secret-Token header.
+
+The updates are private-chat text messages, each with its own update_id and message_id;
+one in NEW_CHAT_EVERY comes from a chat never seen before (the hub opens a contact and a
+case for it), the others from a chat seen before, picked at random (a message added to
+its open case). The inbox has `ack = false`: the acknowledgement of a new case (a message
+queued in the outbox with its tracking code) would otherwise make the relay call the
+Bot API, which is not there.
+
+1. max rate: every connection sends the next update as soon as the previous one is
+   answered (for the hub: committed). updates/s = 200 answers per second over the
+   measured window; p50/p99 of the answers in the window.
+2. paced: open-loop POSTs at half the hub's max rate, p50/p99 (both servers).
+
+As in `relay`, max-rate rounds alternate hub and bare and the best round of each counts;
+p99 is the median over rounds. After the run the hub's database is checked: one stored
+message (and its dedupe receipt) per 200, one case per new chat, nothing in the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import shutil
+import sqlite3
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+
+from bench.common import (
+    HOST,
+    LOADGEN_CORE,
+    RESULTS,
+    SERVER_CORE,
+    Row,
+    ScenarioResult,
+    ServerProcess,
+    free_port,
+    log,
+    percentile,
+    pinned,
+    proc_cpu_seconds,
+    profile_summary,
+    system_busy_seconds,
+    threads_cpu_seconds,
+)
+
+TARGET = 0.35  # hub updates/s >= 35% of the bare webhook handler
+INBOX = "kota-bot"
+SECRET = "bench_webhook-secret-2026"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+TOKEN = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"  # never used: ingest calls no Bot API
+NEW_CHAT_EVERY = 5  # one update in 5 opens a new chat (a new case)
+CHAT_BASE = 7_100_000_000  # private chat ids (= user ids) of the residents
+UPDATE_BASE = 904_000_000
+TEXT = (
+    "Selamat pagi, lampu jalan di depan SD Negeri {n} Batu Merah mati sejak tiga hari "
+    "lalu. Mohon segera diperbaiki."
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    clients: int = 40  # keep-alive connections, each with one update in flight
+    warmup: float = 2.0  # seconds of max-rate load before the window opens
+    window: float = 10.0  # measured seconds at max rate
+    paced: float = 10.0  # seconds of each paced latency run
+    rounds: int = 3  # max-rate rounds per server (alternating)
+    paced_rounds: int = 2
+
+    @classmethod
+    def quick(cls) -> Plan:
+        return cls(warmup=1.0, window=3.0, paced=3.0, rounds=1, paced_rounds=1)
+
+
+class Updates:
+    """Distinct Bot API Update bodies (private text messages), one server's whole run."""
+
+    def __init__(self, seed: int) -> None:
+        self.n = 0
+        self.chats: list[int] = []
+        self.random = random.Random(seed)
+
+    def next(self) -> bytes:
+        self.n += 1
+        n = self.n
+        if n % NEW_CHAT_EVERY == 1 or not self.chats:
+            chat = CHAT_BASE + len(self.chats)
+            self.chats.append(chat)
+        else:
+            chat = self.random.choice(self.chats)
+        person = {"id": chat, "first_name": "Warga", "last_name": str(chat - CHAT_BASE)}
+        update = {
+            "update_id": UPDATE_BASE + n,
+            "message": {
+                "message_id": n,
+                "from": {**person, "is_bot": False, "language_code": "id"},
+                "chat": {**person, "type": "private"},
+                "date": int(time.time()),
+                "text": TEXT.format(n=n),
+            },
+        }
+        return orjson.dumps(update)
+
+
+@dataclass
+class Counters:
+    ok: int = 0
+    errors: int = 0
+    measuring: bool = False
+    latencies: list[float] = field(default_factory=list)
+    error_samples: list[Any] = field(default_factory=list)
+
+
+class LoadGenerator:
+    """`clients` keep-alive connections of one aiohttp ClientSession, in this event loop."""
+
+    def __init__(self, url: str, clients: int, updates: Updates) -> None:
+        self.endpoint = f"{url}/webhooks/telegram/{INBOX}"
+        self.headers = {"Content-Type": "application/json", SECRET_HEADER: SECRET}
+        self.n = clients
+        self.updates = updates
+        self.c = Counters()
+        self.session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> LoadGenerator:
+        connector = aiohttp.TCPConnector(limit=self.n)
+        self.session = aiohttp.ClientSession(connector=connector)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.session is not None:
+            await self.session.close()
+            self.session = None
+
+    async def post(self) -> None:
+        assert self.session is not None
+        body = self.updates.next()
+        c = self.c
+        t0 = time.perf_counter()
+        try:
+            async with self.session.post(self.endpoint, data=body, headers=self.headers) as r:
+                answer = await r.read()
+                status = r.status
+        except aiohttp.ClientError as exc:
+            status, answer = 0, repr(exc).encode()
+        elapsed = (time.perf_counter() - t0) * 1000.0
+        if status == 200:
+            c.ok += 1
+            if c.measuring:
+                c.latencies.append(elapsed)
+        else:
+            c.errors += 1
+            if len(c.error_samples) < 5:
+                c.error_samples.append(f"{status}: {answer[:200].decode(errors='replace')}")
+
+    async def max_rate(self, warmup: float, window: float, server_pid: int) -> dict[str, Any]:
+        """Closed loop: every connection keeps one update in flight."""
+        stop = False
+
+        async def connection() -> None:
+            while not stop:
+                await self.post()
+
+        tasks = [asyncio.create_task(connection()) for _ in range(self.n)]
+        try:
+            await asyncio.sleep(warmup)
+            c = self.c
+            c.latencies.clear()
+            c.measuring = True
+            ok0, err0, t0 = c.ok, c.errors, time.perf_counter()
+            srv0, gen0, all0 = cpu(server_pid)
+            main0, threads0 = threads_cpu_seconds(server_pid)
+            await asyncio.sleep(window)
+            ok1, err1, t1 = c.ok, c.errors, time.perf_counter()
+            srv1, gen1, all1 = cpu(server_pid)
+            main1, threads1 = threads_cpu_seconds(server_pid)
+            c.measuring = False
+            stop = True
+            await asyncio.wait_for(asyncio.gather(*tasks), 30)
+        finally:
+            stop = True
+            for task in tasks:
+                task.cancel()
+        elapsed = t1 - t0
+        lat = c.latencies
+        return {
+            "updates": ok1 - ok0,
+            "seconds": round(elapsed, 3),
+            "rate": (ok1 - ok0) / elapsed,
+            "errors": err1 - err0,
+            "p50_ms": percentile(lat, 50),
+            "p99_ms": percentile(lat, 99),
+            "server_cpu": (srv1 - srv0) / elapsed,
+            "server_main_thread_cpu": (main1 - main0) / elapsed,
+            "server_other_threads_cpu": (threads1 - threads0) / elapsed,
+            "server_cpu_us_per_update": (srv1 - srv0) / max(1, ok1 - ok0) * 1e6,
+            "loadgen_cpu": (gen1 - gen0) / elapsed,
+            "other_cpu": ((all1 - all0) - (srv1 - srv0) - (gen1 - gen0)) / elapsed,
+            "connections": self.n,
+        }
+
+    async def paced(self, rate: float, seconds: float, server_pid: int) -> dict[str, Any]:
+        """Open loop: a POST every 1/rate s (at most `clients` on the wire, as Telegram)."""
+        total = max(1, int(rate * seconds))
+        c = self.c
+        c.latencies.clear()
+        ok0, err0 = c.ok, c.errors
+        c.measuring = True
+        srv0, gen0, all0 = cpu(server_pid)
+        start = time.perf_counter()
+        worst_lag = 0.0
+        tasks: list[asyncio.Task[None]] = []
+        i = 0
+        while i < total:
+            due = start + i / rate
+            now = time.perf_counter()
+            if due > now:
+                await asyncio.sleep(due - now)
+                now = time.perf_counter()
+            worst_lag = max(worst_lag, now - due)
+            while i < total and start + i / rate <= now:
+                tasks.append(asyncio.create_task(self.post()))
+                i += 1
+        send_end = time.perf_counter()
+        await asyncio.wait_for(asyncio.gather(*tasks), 60)
+        c.measuring = False
+        srv1, gen1, all1 = cpu(server_pid)
+        span = time.perf_counter() - start
+        lat = c.latencies
+        return {
+            "target_rate": rate,
+            "achieved_rate": total / (send_end - start) if send_end > start else float("nan"),
+            "updates": c.ok - ok0,
+            "errors": c.errors - err0,
+            "p50_ms": percentile(lat, 50),
+            "p90_ms": percentile(lat, 90),
+            "p99_ms": percentile(lat, 99),
+            "max_ms": max(lat) if lat else float("nan"),
+            "worst_send_lag_ms": worst_lag * 1000.0,
+            "server_cpu": (srv1 - srv0) / span,
+            "loadgen_cpu": (gen1 - gen0) / span,
+            "other_cpu": ((all1 - all0) - (srv1 - srv0) - (gen1 - gen0)) / span,
+        }
+
+
+def cpu(server_pid: int) -> tuple[float, float, float]:
+    """CPU seconds so far: the server process, this process, the whole machine."""
+    return proc_cpu_seconds(server_pid), time.process_time(), system_busy_seconds()
+
+
+def _hub_config(tmp: Path, port: int, bot_api_port: int) -> Path:
+    path = tmp / "kanal.toml"
+    path.write_text(
+        f"""
+[server]
+host = "{HOST}"
+port = {port}
+public_url = "http://{HOST}:{port}"
+secret_key = "bench-secret-key"
+data_dir = "{tmp / "data"}"
+
+[database]
+url = "sqlite+aiosqlite:///{tmp / "kanal.db"}"
+synchronous = "FULL"
+
+[organization]
+name = "Pemerintah Kota Bench"
+
+[[opds]]
+slug = "diskominfo"
+name = "Dinas Komunikasi dan Informatika"
+
+[[inboxes]]
+key = "{INBOX}"
+kind = "telegram"
+opd = "diskominfo"
+token = "{TOKEN}"
+webhook_secret = "{SECRET}"
+mode = "webhook"
+ack = false
+api_base_url = "http://{HOST}:{bot_api_port}/bot"
+"""
+    )
+    return path
+
+
+async def _max_round(server: ServerProcess, updates: Updates, plan: Plan) -> dict[str, Any]:
+    async with LoadGenerator(server.url, plan.clients, updates) as gen:
+        result = await gen.max_rate(plan.warmup, plan.window, server.pid)
+        result["error_samples"] = gen.c.error_samples
+        result["answered"] = gen.c.ok
+        return result
+
+
+async def _paced_round(
+    server: ServerProcess, updates: Updates, plan: Plan, rate: float
+) -> dict[str, Any]:
+    async with LoadGenerator(server.url, plan.clients, updates) as gen:
+        result = await gen.paced(rate, plan.paced, server.pid)
+        result["error_samples"] = gen.c.error_samples
+        result["answered"] = gen.c.ok
+        return result
+
+
+def _stored(db: Path) -> dict[str, int]:
+    """What the hub's database holds after the run (the hub stopped)."""
+    conn = sqlite3.connect(db)
+    try:
+        one = lambda sql: int(conn.execute(sql).fetchone()[0])  # noqa: E731
+        return {
+            "messages_in": one("SELECT count(*) FROM message WHERE direction = 'in'"),
+            "messages_out": one("SELECT count(*) FROM message WHERE direction = 'out'"),
+            "conversations": one("SELECT count(*) FROM conversation"),
+            "receipts": one("SELECT count(*) FROM inbound_receipt"),
+            "outbox": one("SELECT count(*) FROM outbox"),
+        }
+    finally:
+        conn.close()
+
+
+def _fmt(run: dict[str, Any]) -> str:
+    rate = run.get("rate", run.get("achieved_rate", float("nan")))
+    split = ""
+    if "server_main_thread_cpu" in run:
+        split = (
+            f" (main thread {run['server_main_thread_cpu']:.0%}, "
+            f"{run['server_cpu_us_per_update']:.0f} us/update)"
+        )
+    errors = f", {run['errors']} errors" if run.get("errors") else ""
+    return (
+        f"{rate:.0f} updates/s, p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms{errors}; "
+        f"CPU: server {run['server_cpu']:.0%}{split}, load generator {run['loadgen_cpu']:.0%}, "
+        f"others {max(0.0, run['other_cpu']):.0%}"
+    )
+
+
+def run(*, quick: bool = False, profile: bool = False) -> ScenarioResult:
+    plan = Plan.quick() if quick else Plan()
+    result = ScenarioResult("telegram")
+    tmp = Path(tempfile.mkdtemp(prefix="kanal-bench-telegram-"))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    prof = RESULTS / "telegram-hub.prof"
+    bare_prof = RESULTS / "telegram-bare.prof"
+    hub_max: list[dict[str, Any]] = []
+    bare_max: list[dict[str, Any]] = []
+    hub_paced: list[dict[str, Any]] = []
+    bare_paced: list[dict[str, Any]] = []
+    # Each server gets the same sequence; the hub's continues over its rounds (a repeated
+    # update_id would be a cheap duplicate, not an ingest).
+    hub_updates, bare_updates = Updates(seed=2), Updates(seed=2)
+    try:
+        port, bare_port, bot_api_port = free_port(), free_port(), free_port()
+        config = _hub_config(tmp, port, bot_api_port)
+        hub_args = ["hub", "--config", str(config), "--core", str(SERVER_CORE)]
+        if profile:
+            hub_args += ["--profile", str(prof)]
+        bare_args = ["webhook", "--port", str(bare_port), "--secret", SECRET]
+        bare_args += ["--core", str(SERVER_CORE)]
+        if profile:
+            bare_args += ["--profile", str(bare_prof)]
+        with (
+            pinned(LOADGEN_CORE),
+            ServerProcess(hub_args, port) as hub,
+            ServerProcess(bare_args, bare_port) as bare,
+        ):
+            hub.start(tmp / "hub.log")
+            bare.start(tmp / "bare.log")
+            log(
+                f"telegram: servers on core {SERVER_CORE}, load generator on core "
+                f"{LOADGEN_CORE}: {plan.clients} keep-alive connections, one update in "
+                f"{NEW_CHAT_EVERY} from a new chat"
+            )
+            for n in range(plan.rounds):
+                hub_max.append(asyncio.run(_max_round(hub, hub_updates, plan)))
+                log(f"telegram: round {n + 1} hub  max {_fmt(hub_max[-1])}")
+                bare_max.append(asyncio.run(_max_round(bare, bare_updates, plan)))
+                log(f"telegram: round {n + 1} bare max {_fmt(bare_max[-1])}")
+            half = max(r["rate"] for r in hub_max) / 2
+            for n in range(plan.paced_rounds):
+                hub_paced.append(asyncio.run(_paced_round(hub, hub_updates, plan, half)))
+                log(f"telegram: paced {n + 1} hub  {_fmt(hub_paced[-1])}")
+                bare_paced.append(asyncio.run(_paced_round(bare, bare_updates, plan, half)))
+                log(f"telegram: paced {n + 1} bare {_fmt(bare_paced[-1])}")
+            hub.stop()
+            bare.stop()
+            stored = _stored(tmp / "kanal.db")
+            if profile:
+                result.details["profile"] = str(prof)
+                (RESULTS / "telegram-hub.prof.txt").write_text(
+                    profile_summary([prof, Path(str(prof) + ".writer")])
+                )
+                (RESULTS / "telegram-bare.prof.txt").write_text(profile_summary([bare_prof]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    # Every 200 from the hub is a committed message (the updates are all distinct).
+    answered = sum(r["answered"] for r in hub_max + hub_paced)
+    new_chats = len(hub_updates.chats)
+    consistent = (
+        stored["messages_in"] == answered <= stored["receipts"]
+        and stored["conversations"] == new_chats
+        and stored["outbox"] == 0
+    )
+    log(
+        f"telegram: hub answered 200 to {answered} updates from {new_chats} chats; stored "
+        f"{stored['messages_in']} messages in {stored['conversations']} cases, "
+        f"{stored['outbox']} in the outbox" + ("" if consistent else " (MISMATCH)")
+    )
+
+    best_hub = max(hub_max, key=lambda r: r["rate"])
+    best_bare = max(bare_max, key=lambda r: r["rate"])
+    ratio = best_hub["rate"] / best_bare["rate"] if best_bare["rate"] else float("nan")
+    errors = sum(r["errors"] for r in hub_max + hub_paced)
+    notes = [
+        f"best of {plan.rounds} rounds each, {plan.clients} connections; p50 hub "
+        f"{best_hub['p50_ms']:.1f} ms, bare {best_bare['p50_ms']:.1f} ms"
+    ]
+    if max(r["loadgen_cpu"] for r in bare_max) >= 0.9:
+        notes.append("load generator saturated in the bare run: bare figure is a lower bound")
+    if errors:
+        notes.append(f"{errors} hub answers other than 200")
+    if not consistent:
+        notes.append("hub database does not match the 200s (see details.stored)")
+    result.rows.append(
+        Row(
+            "telegram",
+            "webhook updates/s (20% new chats)",
+            "upd/s",
+            best_hub["rate"],
+            best_bare["rate"],
+            ratio,
+            f">= {TARGET:.0%}",
+            ratio >= TARGET and errors == 0 and consistent,
+            "; ".join(notes),
+        )
+    )
+    hub_p99 = statistics.median(r["p99_ms"] for r in hub_max)
+    bare_p99 = statistics.median(r["p99_ms"] for r in bare_max)
+    result.rows.append(
+        Row(
+            "telegram",
+            f"p99 latency at max rate ({plan.clients} in flight)",
+            "ms",
+            hub_p99,
+            bare_p99,
+            hub_p99 / bare_p99 if bare_p99 else float("nan"),
+            "(none)",
+            None,
+            f"median of {plan.rounds} rounds; each side at its own max rate",
+        )
+    )
+    hub_p99 = statistics.median(r["p99_ms"] for r in hub_paced)
+    bare_p99 = statistics.median(r["p99_ms"] for r in bare_paced)
+    result.rows.append(
+        Row(
+            "telegram",
+            f"p99 latency @ {half:.0f} upd/s (half max)",
+            "ms",
+            hub_p99,
+            bare_p99,
+            hub_p99 / bare_p99 if bare_p99 else float("nan"),
+            "(none)",
+            None,
+            f"median of {plan.paced_rounds} paced rounds; p50 hub "
+            f"{statistics.median(r['p50_ms'] for r in hub_paced):.1f} ms, bare "
+            f"{statistics.median(r['p50_ms'] for r in bare_paced):.1f} ms",
+        )
+    )
+    # CPU efficiency does not depend on the load generator keeping up (it does not, for bare).
+    hub_eff = 1e6 / best_hub["server_cpu_us_per_update"]
+    bare_eff = 1e6 / best_bare["server_cpu_us_per_update"]
+    result.rows.append(
+        Row(
+            "telegram",
+            "diagnostic: updates per server CPU-second",
+            "upd/CPU-s",
+            hub_eff,
+            bare_eff,
+            hub_eff / bare_eff,
+            "(none)",
+            None,
+            f"best rounds: hub {best_hub['server_cpu_us_per_update']:.0f} us of server CPU per "
+            f"update (event loop {best_hub['server_main_thread_cpu']:.0%}, other threads "
+            f"{best_hub['server_other_threads_cpu']:.0%} of a core), bare "
+            f"{best_bare['server_cpu_us_per_update']:.0f} us; what the ratio would be with a "
+            "load generator that saturates the bare server",
+        )
+    )
+    result.details.update(
+        plan=plan.__dict__,
+        new_chat_every=NEW_CHAT_EVERY,
+        hub_max=hub_max,
+        bare_max=bare_max,
+        hub_paced=hub_paced,
+        bare_paced=bare_paced,
+        stored=stored,
+        hub_answered=answered,
+        hub_chats=new_chats,
+        profiled=profile,
+    )
+    return result

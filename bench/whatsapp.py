@@ -1,0 +1,597 @@
+"""Scenario `whatsapp` (S4): WhatsApp signed webhook ingest through a real hub vs a bare handler.
+
+Server: a real hub process (bench/server.py hub: create_app + web.run_app, as `kanal serve`
+does) on a temporary SQLite file (synchronous=FULL, WAL), with one WhatsApp inbox, or the
+bare baseline (bench/server.py whatsapp-webhook, the app is `bare_app` below: an aiohttp
+handler that reads the raw body, checks X-Hub-Signature-256 with hmac.compare_digest,
+parses the body with orjson and answers 200), pinned to SERVER_CORE. Load generator: this
+process, pinned to LOADGEN_CORE: one aiohttp ClientSession with `clients` keep-alive
+connections POSTing distinct signed deliveries to /webhooks/whatsapp/{key}, each with
+X-Hub-Signature-256 = "sha256=" + hex HMAC-SHA256(app secret, the exact body bytes).
+
+Each delivery is Meta's Cloud API webhook shape for one text message (object
+"whatsapp_business_account", one entry, one "messages" change with metadata, the
+sender's contact profile and the message), with its own wamid; one in NEW_RESIDENT_EVERY
+comes from a wa_id never seen before (the hub opens a contact and a case for it), the
+others from a resident seen before, picked at random (a message added to their open
+case). The inbox has `ack = false`: the acknowledgement of a new case (a message queued
+in the outbox with its tracking code) would otherwise make the relay call the Graph API,
+which is not there (graph_base_url points at an unused port).
+
+1. max rate: every connection sends the next delivery as soon as the previous one is
+   answered (for the hub: committed). deliveries/s = 200 answers per second over the
+   measured window; p50/p99 of the answers in the window.
+2. paced: open-loop POSTs at half the hub's max rate, p50/p99 (both servers).
+
+As in `relay` and `telegram`, max-rate rounds alternate hub and bare and the best round of
+each counts; p99 is the median over rounds. After the run the hub's database is checked:
+one stored message (and its dedupe receipt) per 200, one case per new resident, nothing
+in the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import random
+import shutil
+import sqlite3
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+from aiohttp import web
+
+from bench.common import (
+    HOST,
+    LOADGEN_CORE,
+    RESULTS,
+    SERVER_CORE,
+    Row,
+    ScenarioResult,
+    ServerProcess,
+    free_port,
+    log,
+    percentile,
+    pinned,
+    proc_cpu_seconds,
+    profile_summary,
+    system_busy_seconds,
+    threads_cpu_seconds,
+)
+
+TARGET = 0.40  # hub deliveries/s >= 40% of the bare signed-webhook handler
+INBOX = "kota-wa"
+APP_SECRET = "bench0a9d7e2b48c6a3d5e8f1b2c4d6e8"
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+PHONE_NUMBER_ID = "109876543210987"
+DISPLAY_NUMBER = "6281180001122"
+BUSINESS_ACCOUNT_ID = "114782935120448"
+ACCESS_TOKEN = "EAAbench"  # never used: ingest calls no Graph API
+VERIFY_TOKEN = "bench-verify"
+NEW_RESIDENT_EVERY = 5  # one delivery in 5 comes from a new resident (a new case)
+WA_ID_BASE = 6281200000000  # 13-digit Indonesian wa_ids (62 812 ...)
+TEXT = (
+    "Selamat pagi, lampu jalan di depan SD Negeri {n} Batu Merah mati sejak tiga hari "
+    "lalu. Mohon segera diperbaiki."
+)
+NAMES = ("Siti Rahayu", "Budi Santoso", "Dewi Lestari", "Agus Salim", "Rina Wati")
+
+
+@dataclass(frozen=True)
+class Plan:
+    clients: int = 40  # keep-alive connections, each with one delivery in flight
+    warmup: float = 2.0  # seconds of max-rate load before the window opens
+    window: float = 10.0  # measured seconds at max rate
+    paced: float = 10.0  # seconds of each paced latency run
+    rounds: int = 3  # max-rate rounds per server (alternating)
+    paced_rounds: int = 2
+
+    @classmethod
+    def quick(cls) -> Plan:
+        return cls(warmup=1.0, window=3.0, paced=3.0, rounds=1, paced_rounds=1)
+
+
+def sign(body: bytes, secret: str = APP_SECRET) -> str:
+    """Meta's X-Hub-Signature-256: "sha256=" + hex HMAC-SHA256 of the exact body bytes."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def wamid(wa_id: str, n: int) -> str:
+    """A wamid shaped like Meta's: base64 of the sender's wa_id and a 20-hex-digit id."""
+    raw = (
+        b"\x1c\x18"
+        + bytes([len(wa_id)])
+        + wa_id.encode()
+        + b"\x15\x02\x00\x12\x18\x14"
+        + f"{n:020X}".encode()
+        + b"\x00"
+    )
+    return "wamid." + base64.b64encode(raw).decode()
+
+
+class Deliveries:
+    """Distinct signed webhook deliveries (one text message each), one server's whole run."""
+
+    def __init__(self, seed: int) -> None:
+        self.n = 0
+        self.residents: list[str] = []
+        self.random = random.Random(seed)
+
+    def next(self) -> tuple[bytes, str]:
+        """(raw body, X-Hub-Signature-256)."""
+        self.n += 1
+        n = self.n
+        if n % NEW_RESIDENT_EVERY == 1 or not self.residents:
+            wa_id = str(WA_ID_BASE + len(self.residents))
+            self.residents.append(wa_id)
+        else:
+            wa_id = self.random.choice(self.residents)
+        name = NAMES[int(wa_id) % len(NAMES)]
+        delivery = {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": BUSINESS_ACCOUNT_ID,
+                    "changes": [
+                        {
+                            "value": {
+                                "messaging_product": "whatsapp",
+                                "metadata": {
+                                    "display_phone_number": DISPLAY_NUMBER,
+                                    "phone_number_id": PHONE_NUMBER_ID,
+                                },
+                                "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
+                                "messages": [
+                                    {
+                                        "from": wa_id,
+                                        "id": wamid(wa_id, n),
+                                        "timestamp": str(int(time.time())),
+                                        "type": "text",
+                                        "text": {"body": TEXT.format(n=n)},
+                                    }
+                                ],
+                            },
+                            "field": "messages",
+                        }
+                    ],
+                }
+            ],
+        }
+        body = orjson.dumps(delivery)
+        return body, sign(body)
+
+
+def bare_app(secret: str) -> web.Application:
+    """The WhatsApp webhook with nothing behind it: signature check, JSON parse, 200."""
+    key = secret.encode()
+    app = web.Application()
+
+    async def webhook(request: web.Request) -> web.Response:
+        body = await request.read()
+        given = request.headers.get(SIGNATURE_HEADER, "")
+        expected = hmac.new(key, body, hashlib.sha256).hexdigest()
+        if not given.startswith("sha256=") or not hmac.compare_digest(
+            given[len("sha256=") :].encode(), expected.encode()
+        ):
+            return web.json_response({"ok": False}, status=401)
+        try:
+            orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return web.json_response({"ok": False}, status=400)
+        return web.json_response({"ok": True})
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    app.router.add_post("/webhooks/whatsapp/{key}", webhook)
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+@dataclass
+class Counters:
+    ok: int = 0
+    errors: int = 0
+    measuring: bool = False
+    latencies: list[float] = field(default_factory=list)
+    error_samples: list[Any] = field(default_factory=list)
+
+
+class LoadGenerator:
+    """`clients` keep-alive connections of one aiohttp ClientSession, in this event loop."""
+
+    def __init__(self, url: str, clients: int, deliveries: Deliveries) -> None:
+        self.endpoint = f"{url}/webhooks/whatsapp/{INBOX}"
+        self.n = clients
+        self.deliveries = deliveries
+        self.c = Counters()
+        self.session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> LoadGenerator:
+        connector = aiohttp.TCPConnector(limit=self.n)
+        self.session = aiohttp.ClientSession(connector=connector)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.session is not None:
+            await self.session.close()
+            self.session = None
+
+    async def post(self) -> None:
+        assert self.session is not None
+        body, signature = self.deliveries.next()
+        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature}
+        c = self.c
+        t0 = time.perf_counter()
+        try:
+            async with self.session.post(self.endpoint, data=body, headers=headers) as r:
+                answer = await r.read()
+                status = r.status
+        except aiohttp.ClientError as exc:
+            status, answer = 0, repr(exc).encode()
+        elapsed = (time.perf_counter() - t0) * 1000.0
+        if status == 200:
+            c.ok += 1
+            if c.measuring:
+                c.latencies.append(elapsed)
+        else:
+            c.errors += 1
+            if len(c.error_samples) < 5:
+                c.error_samples.append(f"{status}: {answer[:200].decode(errors='replace')}")
+
+    async def max_rate(self, warmup: float, window: float, server_pid: int) -> dict[str, Any]:
+        """Closed loop: every connection keeps one delivery in flight."""
+        stop = False
+
+        async def connection() -> None:
+            while not stop:
+                await self.post()
+
+        tasks = [asyncio.create_task(connection()) for _ in range(self.n)]
+        try:
+            await asyncio.sleep(warmup)
+            c = self.c
+            c.latencies.clear()
+            c.measuring = True
+            ok0, err0, t0 = c.ok, c.errors, time.perf_counter()
+            srv0, gen0, all0 = cpu(server_pid)
+            main0, threads0 = threads_cpu_seconds(server_pid)
+            await asyncio.sleep(window)
+            ok1, err1, t1 = c.ok, c.errors, time.perf_counter()
+            srv1, gen1, all1 = cpu(server_pid)
+            main1, threads1 = threads_cpu_seconds(server_pid)
+            c.measuring = False
+            stop = True
+            await asyncio.wait_for(asyncio.gather(*tasks), 30)
+        finally:
+            stop = True
+            for task in tasks:
+                task.cancel()
+        elapsed = t1 - t0
+        lat = c.latencies
+        return {
+            "deliveries": ok1 - ok0,
+            "seconds": round(elapsed, 3),
+            "rate": (ok1 - ok0) / elapsed,
+            "errors": err1 - err0,
+            "p50_ms": percentile(lat, 50),
+            "p99_ms": percentile(lat, 99),
+            "server_cpu": (srv1 - srv0) / elapsed,
+            "server_main_thread_cpu": (main1 - main0) / elapsed,
+            "server_other_threads_cpu": (threads1 - threads0) / elapsed,
+            "server_cpu_us_per_delivery": (srv1 - srv0) / max(1, ok1 - ok0) * 1e6,
+            "loadgen_cpu": (gen1 - gen0) / elapsed,
+            "other_cpu": ((all1 - all0) - (srv1 - srv0) - (gen1 - gen0)) / elapsed,
+            "connections": self.n,
+        }
+
+    async def paced(self, rate: float, seconds: float, server_pid: int) -> dict[str, Any]:
+        """Open loop: a POST every 1/rate s (at most `clients` on the wire)."""
+        total = max(1, int(rate * seconds))
+        c = self.c
+        c.latencies.clear()
+        ok0, err0 = c.ok, c.errors
+        c.measuring = True
+        srv0, gen0, all0 = cpu(server_pid)
+        start = time.perf_counter()
+        worst_lag = 0.0
+        tasks: list[asyncio.Task[None]] = []
+        i = 0
+        while i < total:
+            due = start + i / rate
+            now = time.perf_counter()
+            if due > now:
+                await asyncio.sleep(due - now)
+                now = time.perf_counter()
+            worst_lag = max(worst_lag, now - due)
+            while i < total and start + i / rate <= now:
+                tasks.append(asyncio.create_task(self.post()))
+                i += 1
+        send_end = time.perf_counter()
+        await asyncio.wait_for(asyncio.gather(*tasks), 60)
+        c.measuring = False
+        srv1, gen1, all1 = cpu(server_pid)
+        span = time.perf_counter() - start
+        lat = c.latencies
+        return {
+            "target_rate": rate,
+            "achieved_rate": total / (send_end - start) if send_end > start else float("nan"),
+            "deliveries": c.ok - ok0,
+            "errors": c.errors - err0,
+            "p50_ms": percentile(lat, 50),
+            "p90_ms": percentile(lat, 90),
+            "p99_ms": percentile(lat, 99),
+            "max_ms": max(lat) if lat else float("nan"),
+            "worst_send_lag_ms": worst_lag * 1000.0,
+            "server_cpu": (srv1 - srv0) / span,
+            "loadgen_cpu": (gen1 - gen0) / span,
+            "other_cpu": ((all1 - all0) - (srv1 - srv0) - (gen1 - gen0)) / span,
+        }
+
+
+def cpu(server_pid: int) -> tuple[float, float, float]:
+    """CPU seconds so far: the server process, this process, the whole machine."""
+    return proc_cpu_seconds(server_pid), time.process_time(), system_busy_seconds()
+
+
+def _hub_config(tmp: Path, port: int, graph_port: int) -> Path:
+    path = tmp / "kanal.toml"
+    path.write_text(
+        f"""
+[server]
+host = "{HOST}"
+port = {port}
+public_url = "http://{HOST}:{port}"
+secret_key = "bench-secret-key"
+data_dir = "{tmp / "data"}"
+
+[database]
+url = "sqlite+aiosqlite:///{tmp / "kanal.db"}"
+synchronous = "FULL"
+
+[organization]
+name = "Pemerintah Kota Bench"
+
+[[opds]]
+slug = "diskominfo"
+name = "Dinas Komunikasi dan Informatika"
+
+[[inboxes]]
+key = "{INBOX}"
+kind = "whatsapp"
+opd = "diskominfo"
+phone_number_id = "{PHONE_NUMBER_ID}"
+access_token = "{ACCESS_TOKEN}"
+app_secret = "{APP_SECRET}"
+verify_token = "{VERIFY_TOKEN}"
+graph_base_url = "http://{HOST}:{graph_port}"
+api_version = "v21.0"
+ack = false
+"""
+    )
+    return path
+
+
+async def _max_round(server: ServerProcess, deliveries: Deliveries, plan: Plan) -> dict[str, Any]:
+    async with LoadGenerator(server.url, plan.clients, deliveries) as gen:
+        result = await gen.max_rate(plan.warmup, plan.window, server.pid)
+        result["error_samples"] = gen.c.error_samples
+        result["answered"] = gen.c.ok
+        return result
+
+
+async def _paced_round(
+    server: ServerProcess, deliveries: Deliveries, plan: Plan, rate: float
+) -> dict[str, Any]:
+    async with LoadGenerator(server.url, plan.clients, deliveries) as gen:
+        result = await gen.paced(rate, plan.paced, server.pid)
+        result["error_samples"] = gen.c.error_samples
+        result["answered"] = gen.c.ok
+        return result
+
+
+def _stored(db: Path) -> dict[str, int]:
+    """What the hub's database holds after the run (the hub stopped)."""
+    conn = sqlite3.connect(db)
+    try:
+        one = lambda sql: int(conn.execute(sql).fetchone()[0])  # noqa: E731
+        return {
+            "messages_in": one("SELECT count(*) FROM message WHERE direction = 'in'"),
+            "messages_out": one("SELECT count(*) FROM message WHERE direction = 'out'"),
+            "conversations": one("SELECT count(*) FROM conversation"),
+            "receipts": one("SELECT count(*) FROM inbound_receipt"),
+            "outbox": one("SELECT count(*) FROM outbox"),
+        }
+    finally:
+        conn.close()
+
+
+def _fmt(run: dict[str, Any]) -> str:
+    rate = run.get("rate", run.get("achieved_rate", float("nan")))
+    split = ""
+    if "server_main_thread_cpu" in run:
+        split = (
+            f" (main thread {run['server_main_thread_cpu']:.0%}, "
+            f"{run['server_cpu_us_per_delivery']:.0f} us/delivery)"
+        )
+    errors = f", {run['errors']} errors" if run.get("errors") else ""
+    return (
+        f"{rate:.0f} deliveries/s, p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms"
+        f"{errors}; CPU: server {run['server_cpu']:.0%}{split}, load generator "
+        f"{run['loadgen_cpu']:.0%}, others {max(0.0, run['other_cpu']):.0%}"
+    )
+
+
+def run(*, quick: bool = False, profile: bool = False) -> ScenarioResult:
+    plan = Plan.quick() if quick else Plan()
+    result = ScenarioResult("whatsapp")
+    tmp = Path(tempfile.mkdtemp(prefix="kanal-bench-whatsapp-"))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    prof = RESULTS / "whatsapp-hub.prof"
+    bare_prof = RESULTS / "whatsapp-bare.prof"
+    hub_max: list[dict[str, Any]] = []
+    bare_max: list[dict[str, Any]] = []
+    hub_paced: list[dict[str, Any]] = []
+    bare_paced: list[dict[str, Any]] = []
+    # Each server gets the same sequence; the hub's continues over its rounds (a repeated
+    # wamid would be a cheap duplicate, not an ingest).
+    hub_deliveries, bare_deliveries = Deliveries(seed=4), Deliveries(seed=4)
+    try:
+        port, bare_port, graph_port = free_port(), free_port(), free_port()
+        config = _hub_config(tmp, port, graph_port)
+        hub_args = ["hub", "--config", str(config), "--core", str(SERVER_CORE)]
+        if profile:
+            hub_args += ["--profile", str(prof)]
+        bare_args = ["whatsapp-webhook", "--port", str(bare_port), "--secret", APP_SECRET]
+        bare_args += ["--core", str(SERVER_CORE)]
+        if profile:
+            bare_args += ["--profile", str(bare_prof)]
+        with (
+            pinned(LOADGEN_CORE),
+            ServerProcess(hub_args, port) as hub,
+            ServerProcess(bare_args, bare_port) as bare,
+        ):
+            hub.start(tmp / "hub.log")
+            bare.start(tmp / "bare.log")
+            log(
+                f"whatsapp: servers on core {SERVER_CORE}, load generator on core "
+                f"{LOADGEN_CORE}: {plan.clients} keep-alive connections, one delivery in "
+                f"{NEW_RESIDENT_EVERY} from a new resident"
+            )
+            for n in range(plan.rounds):
+                hub_max.append(asyncio.run(_max_round(hub, hub_deliveries, plan)))
+                log(f"whatsapp: round {n + 1} hub  max {_fmt(hub_max[-1])}")
+                bare_max.append(asyncio.run(_max_round(bare, bare_deliveries, plan)))
+                log(f"whatsapp: round {n + 1} bare max {_fmt(bare_max[-1])}")
+            half = max(r["rate"] for r in hub_max) / 2
+            for n in range(plan.paced_rounds):
+                hub_paced.append(asyncio.run(_paced_round(hub, hub_deliveries, plan, half)))
+                log(f"whatsapp: paced {n + 1} hub  {_fmt(hub_paced[-1])}")
+                bare_paced.append(asyncio.run(_paced_round(bare, bare_deliveries, plan, half)))
+                log(f"whatsapp: paced {n + 1} bare {_fmt(bare_paced[-1])}")
+            hub.stop()
+            bare.stop()
+            stored = _stored(tmp / "kanal.db")
+            if profile:
+                result.details["profile"] = str(prof)
+                (RESULTS / "whatsapp-hub.prof.txt").write_text(
+                    profile_summary([prof, Path(str(prof) + ".writer")])
+                )
+                (RESULTS / "whatsapp-bare.prof.txt").write_text(profile_summary([bare_prof]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    # Every 200 from the hub is a committed message (the wamids are all distinct).
+    answered = sum(r["answered"] for r in hub_max + hub_paced)
+    residents = len(hub_deliveries.residents)
+    consistent = (
+        stored["messages_in"] == answered <= stored["receipts"]
+        and stored["conversations"] == residents
+        and stored["outbox"] == 0
+    )
+    log(
+        f"whatsapp: hub answered 200 to {answered} deliveries from {residents} residents; "
+        f"stored {stored['messages_in']} messages in {stored['conversations']} cases, "
+        f"{stored['outbox']} in the outbox" + ("" if consistent else " (MISMATCH)")
+    )
+
+    best_hub = max(hub_max, key=lambda r: r["rate"])
+    best_bare = max(bare_max, key=lambda r: r["rate"])
+    ratio = best_hub["rate"] / best_bare["rate"] if best_bare["rate"] else float("nan")
+    errors = sum(r["errors"] for r in hub_max + hub_paced)
+    notes = [
+        f"best of {plan.rounds} rounds each, {plan.clients} connections; p50 hub "
+        f"{best_hub['p50_ms']:.1f} ms, bare {best_bare['p50_ms']:.1f} ms"
+    ]
+    if max(r["loadgen_cpu"] for r in bare_max) >= 0.9:
+        notes.append("load generator saturated in the bare run: bare figure is a lower bound")
+    if errors:
+        notes.append(f"{errors} hub answers other than 200")
+    if not consistent:
+        notes.append("hub database does not match the 200s (see details.stored)")
+    result.rows.append(
+        Row(
+            "whatsapp",
+            f"signed deliveries/s (1 in {NEW_RESIDENT_EVERY} new residents)",
+            "dlv/s",
+            best_hub["rate"],
+            best_bare["rate"],
+            ratio,
+            f">= {TARGET:.0%}",
+            ratio >= TARGET and errors == 0 and consistent,
+            "; ".join(notes),
+        )
+    )
+    hub_p99 = statistics.median(r["p99_ms"] for r in hub_max)
+    bare_p99 = statistics.median(r["p99_ms"] for r in bare_max)
+    result.rows.append(
+        Row(
+            "whatsapp",
+            f"p99 latency at max rate ({plan.clients} in flight)",
+            "ms",
+            hub_p99,
+            bare_p99,
+            hub_p99 / bare_p99 if bare_p99 else float("nan"),
+            "(none)",
+            None,
+            f"median of {plan.rounds} rounds; each side at its own max rate",
+        )
+    )
+    hub_p99 = statistics.median(r["p99_ms"] for r in hub_paced)
+    bare_p99 = statistics.median(r["p99_ms"] for r in bare_paced)
+    result.rows.append(
+        Row(
+            "whatsapp",
+            f"p99 latency @ {half:.0f} dlv/s (half max)",
+            "ms",
+            hub_p99,
+            bare_p99,
+            hub_p99 / bare_p99 if bare_p99 else float("nan"),
+            "(none)",
+            None,
+            f"median of {plan.paced_rounds} paced rounds; p50 hub "
+            f"{statistics.median(r['p50_ms'] for r in hub_paced):.1f} ms, bare "
+            f"{statistics.median(r['p50_ms'] for r in bare_paced):.1f} ms",
+        )
+    )
+    # CPU efficiency does not depend on the load generator keeping up.
+    hub_eff = 1e6 / best_hub["server_cpu_us_per_delivery"]
+    bare_eff = 1e6 / best_bare["server_cpu_us_per_delivery"]
+    result.rows.append(
+        Row(
+            "whatsapp",
+            "diagnostic: deliveries per server CPU-second",
+            "dlv/CPU-s",
+            hub_eff,
+            bare_eff,
+            hub_eff / bare_eff,
+            "(none)",
+            None,
+            f"best rounds: hub {best_hub['server_cpu_us_per_delivery']:.0f} us of server CPU "
+            f"per delivery (event loop {best_hub['server_main_thread_cpu']:.0%}, other threads "
+            f"{best_hub['server_other_threads_cpu']:.0%} of a core), bare "
+            f"{best_bare['server_cpu_us_per_delivery']:.0f} us; what the ratio would be with "
+            "a load generator that saturates the bare server",
+        )
+    )
+    result.details.update(
+        plan=plan.__dict__,
+        new_resident_every=NEW_RESIDENT_EVERY,
+        hub_max=hub_max,
+        bare_max=bare_max,
+        hub_paced=hub_paced,
+        bare_paced=bare_paced,
+        stored=stored,
+        hub_answered=answered,
+        hub_residents=residents,
+        profiled=profile,
+    )
+    return result
