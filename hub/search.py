@@ -21,15 +21,20 @@ WORD = re.compile(r"\w+", re.UNICODE)
 SCAN = 400  # best-ranked messages looked at; cases are fewer (several hits per case)
 
 
-def fts_query(q: str) -> str | None:
-    """The user's words as an FTS5 query: every word required, the last one as a prefix
-    (so typing shows results); None when there is nothing to search for."""
+def fts_query(q: str, opd_ids: list[int] | None = None) -> str | None:
+    """The user's words as an FTS5 query on the text: every word required, the last one
+    as a prefix (so typing shows results); within the given OPDs (the index holds each
+    message's OPD as a token). None when there is nothing to search for."""
     words = WORD.findall(q)
     if not words:
         return None
     quoted = [f'"{w}"' for w in words]
     quoted[-1] += "*"
-    return " ".join(quoted)
+    query = "text : (" + " ".join(quoted) + ")"
+    if opd_ids is not None:
+        scope = " OR ".join(f"opd{int(o)}" for o in opd_ids) or "opd0"
+        query += f" AND opd : ({scope})"
+    return query
 
 
 def search(
@@ -44,10 +49,13 @@ def search(
     """(conversation row, snippet, message id) of the best-matching cases."""
     if PATTERN.match(q.strip().upper()):
         return _by_code(conn, q.strip().upper(), opd_ids)
-    match = fts_query(q)
+    match = fts_query(q, opd_ids)
     if match is None:
         return []
-    hits = _hits(conn, match, opd_ids, status, since)
+    if conn.dialect.name == "sqlite":
+        hits = _hits(conn, match, status, since)
+    else:
+        hits = _hits_postgres(conn, " ".join(WORD.findall(q)), opd_ids, status, since)
     best: dict[int, tuple[str, int]] = {}
     for conv_id, snippet, message_id in hits:
         if conv_id not in best:
@@ -57,52 +65,49 @@ def search(
     if not best:
         return []
     c = s.conversation.c
-    rows = {r.id: r for r in conn.execute(conversation_select().where(c.id.in_(list(best))))}
+    query = conversation_select().where(c.id.in_(list(best)))
+    if opd_ids is not None:  # the index already said so; the case table has the last word
+        query = query.where(c.opd_id.in_(opd_ids))
+    rows = {r.id: r for r in conn.execute(query)}
     return [(rows[i], *best[i]) for i in best if i in rows]
 
 
 def _hits(
-    conn: Connection,
-    match: str,
-    opd_ids: list[int] | None,
-    status: str | None,
-    since: datetime | None,
+    conn: Connection, match: str, status: str | None, since: datetime | None
 ) -> list[tuple[int, str, int]]:
-    where, params = ["message_search MATCH :match"], {"match": match, "scan": SCAN}
-    if opd_ids is not None:
-        where.append(f"c.opd_id IN ({','.join(str(int(o)) for o in opd_ids) or 'NULL'})")
+    """(case, snippet, message) of the best-ranked matching messages."""
+    params: dict[str, Any] = {"match": match, "scan": SCAN}
+    where = []
     if status is not None:
         where.append("c.status = :status")
         params["status"] = status
     if since is not None:
         where.append("c.created_at >= :since")
         params["since"] = since.isoformat(sep=" ")
-    if conn.dialect.name != "sqlite":
-        return _hits_postgres(conn, match, where[1:], params)
-    if len(where) == 1:
-        return _hits_unfiltered(conn, params)
+    if not where:
+        return _hits_ranked(conn, params)
     sql = f"""
         SELECT m.conversation_id, snippet(message_search, 0, '[', ']', '…', 12), m.id
         FROM message_search
         JOIN message m ON m.id = message_search.rowid
         JOIN conversation c ON c.id = m.conversation_id
-        WHERE {" AND ".join(where)}
-        ORDER BY bm25(message_search)
+        WHERE message_search MATCH :match AND {" AND ".join(where)}
+        ORDER BY bm25(message_search, 1.0, 0.0)
         LIMIT :scan"""
     return [tuple(r) for r in conn.execute(text(sql), params)]
 
 
-def _hits_unfiltered(conn: Connection, params: dict[str, Any]) -> list[tuple[int, str, int]]:
-    """Nothing to filter by (a coordinator's plain search): rank in the index alone, then
-    look up the cases of the SCAN best. Joining every match to its message before ranking
-    costs as much again as the ranking for a common word (bench/search.py). One top-level
+def _hits_ranked(conn: Connection, params: dict[str, Any]) -> list[tuple[int, str, int]]:
+    """Filtered by the index alone (words, and the OPD): rank there, then look up the
+    cases of the SCAN best. Joining every match to its message before ranking costs as
+    much again as the ranking for a common word (bench/search.py). One top-level
     statement, so snippet() runs only for rows that can make the cut."""
     hits = conn.execute(
         text("""
         SELECT rowid, snippet(message_search, 0, '[', ']', '…', 12)
         FROM message_search
         WHERE message_search MATCH :match
-        ORDER BY bm25(message_search)
+        ORDER BY bm25(message_search, 1.0, 0.0)
         LIMIT :scan"""),
         params,
     ).all()
@@ -115,11 +120,22 @@ def _hits_unfiltered(conn: Connection, params: dict[str, Any]) -> list[tuple[int
 
 
 def _hits_postgres(
-    conn: Connection, match: str, where: list[str], params: dict[str, Any]
+    conn: Connection,
+    words: str,
+    opd_ids: list[int] | None,
+    status: str | None,
+    since: datetime | None,
 ) -> list[tuple[int, str, int]]:
-    words = " ".join(WORD.findall(match))
-    params = {**params, "words": words}
-    extra = "".join(f" AND {w}" for w in where)
+    params: dict[str, Any] = {"words": words, "scan": SCAN}
+    extra = ""
+    if opd_ids is not None:
+        extra += f" AND c.opd_id IN ({','.join(str(int(o)) for o in opd_ids) or 'NULL'})"
+    if status is not None:
+        extra += " AND c.status = :status"
+        params["status"] = status
+    if since is not None:
+        extra += " AND c.created_at >= :since"
+        params["since"] = since
     sql = f"""
         SELECT m.conversation_id, left(m.text, 160), m.id
         FROM message m JOIN conversation c ON c.id = m.conversation_id

@@ -60,3 +60,20 @@ async def test_a_tracking_code_finds_its_case_and_odd_input_is_safe(hub: Any) ->
         status, body = await call(hub, budi, "GET", f"/api/v1/search?q={odd}")
         assert status == 200, (odd, body)
     assert (await call(hub, budi, "GET", "/api/v1/search?q="))[0] == 400
+
+
+async def test_a_case_is_found_by_the_opd_it_was_sent_to_and_no_longer_by_the_sender(
+    hub: Any,
+) -> None:
+    cases = await seed(hub)
+    kominfo = await hub.token("sari@kominfo.go.id", "diskominfo")
+    budi = await hub.token("budi@pupr.go.id", "pupr")
+    found = (await call(hub, kominfo, "GET", "/api/v1/search?q=lurah"))[1]["items"]
+    assert [i["conversation"]["id"] for i in found] == [cases["w3"]]
+    await call(
+        hub, kominfo, "POST", f"/api/v1/conversations/{cases['w3']}/transfer",
+        {"opd": "pupr", "reason": "Jalan"},
+    )  # fmt: skip
+    assert (await call(hub, kominfo, "GET", "/api/v1/search?q=lurah"))[1]["items"] == []
+    moved = (await call(hub, budi, "GET", "/api/v1/search?q=lurah&status=open"))[1]["items"]
+    assert [i["conversation"]["id"] for i in moved] == [cases["w3"]]
