@@ -11,7 +11,7 @@ from aiohttp import web
 from hub.admin import AdminError
 from hub.cases import CaseError
 from hub.channel import ChannelError, InboundRejected
-from hub.service import BadCursor
+from hub.reads import BadCursor
 from hub.store.db import StorageUnavailable
 from hub.templates import BadTemplate
 
