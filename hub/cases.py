@@ -18,7 +18,7 @@ from hub.directory import Directory
 from hub.models import Delivery, Direction, Kind, SenderType, Status, utcnow
 from hub.places import case_location
 from hub.store import schema as s
-from hub.store.queries import advance, conversation_by_id, insert_message, message_by_id
+from hub.store.queries import advance, audit, conversation_by_id, insert_message, message_by_id
 from hub.views import conversation_view, message_view, preview
 
 
@@ -224,14 +224,13 @@ def set_status(
     elif status == Status.OPEN:
         values["resolved_at"] = None
     conn.execute(update(s.conversation).where(s.conversation.c.id == conv_id).values(**values))
-    conn.execute(
-        insert(s.event).values(
-            conversation_id=conv_id,
-            agent_id=principal.id,
-            action="status",
-            data={"from": str(current), "to": str(status)},
-            created_at=now,
-        )
+    audit(
+        conn,
+        "status",
+        {"from": str(current), "to": str(status)},
+        conversation_id=conv_id,
+        agent_id=principal.id,
+        at=now,
     )
     return Change(conversation_view({**conv._mapping, **values}, directory), True, conv.reply_to)
 
@@ -316,14 +315,13 @@ def set_location(
         .where(s.conversation.c.id == conv_id)
         .values(location=found, updated_at=now)
     )
-    conn.execute(
-        insert(s.event).values(
-            conversation_id=conv_id,
-            agent_id=principal.id,
-            action="location",
-            data={"message_id": message_id},
-            created_at=now,
-        )
+    audit(
+        conn,
+        "location",
+        {"message_id": message_id},
+        conversation_id=conv_id,
+        agent_id=principal.id,
+        at=now,
     )
     fresh = {**conv._mapping, "location": found, "updated_at": now}
     return Change(conversation_view(fresh, directory), True, conv.reply_to)
@@ -352,12 +350,7 @@ def update_details(
         .where(s.conversation.c.id == conv_id)
         .values(updated_at=now, **values)
     )
-    conn.execute(
-        insert(s.event).values(
-            conversation_id=conv_id, agent_id=principal.id, action="details", data=values,
-            created_at=now,
-        )
-    )  # fmt: skip
+    audit(conn, "details", values, conversation_id=conv_id, agent_id=principal.id, at=now)
     return Change(
         conversation_view(conversation_by_id(conn, conv_id), directory), True, conv.reply_to
     )

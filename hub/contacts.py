@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, select, update
 
 from hub.auth import Principal
 from hub.cases import CaseError
 from hub.directory import Directory
-from hub.models import OPEN_STATUSES, utcnow
+from hub.models import OPEN_STATUSES
 from hub.store import schema as s
-from hub.store.queries import conversation_select
+from hub.store.queries import audit, conversation_select
 from hub.views import conversation_view, seen_by
 
 
@@ -86,12 +86,10 @@ def merge(conn: Connection, principal: Principal, source_id: int, target_id: int
     conn.execute(
         update(s.contact).where(s.contact.c.id == source_id).values(merged_into_id=target_id)
     )
-    conn.execute(
-        insert(s.event).values(
-            agent_id=principal.id,
-            action="contact_merge",
-            data={"from": source_id, "into": target_id, "cases": moved},
-            created_at=utcnow(),
-        )
+    audit(
+        conn,
+        "contact_merge",
+        {"from": source_id, "into": target_id, "cases": moved},
+        agent_id=principal.id,
     )
     return {"contact_id": target_id, "cases_moved": moved}

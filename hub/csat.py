@@ -23,7 +23,13 @@ from hub.directory import Directory
 from hub.events import ConversationChanged, EventBus
 from hub.models import Delivery, Direction, InboxRef, Kind, Rating, SenderType, Status, utcnow
 from hub.store import schema as s
-from hub.store.queries import advance, conversation_by_id, conversation_select, insert_message
+from hub.store.queries import (
+    advance,
+    audit,
+    conversation_by_id,
+    conversation_select,
+    insert_message,
+)
 from hub.tracking import normalize
 from hub.views import conversation_view, message_view
 
@@ -67,13 +73,12 @@ def apply_rating(conn: Connection, directory: Directory, inbox: InboxRef, item: 
     values = {"csat": score, "csat_comment": kept, "csat_at": now}
     conn.execute(update(s.conversation).where(s.conversation.c.id == conv.id).values(**values))
     note = _note(conn, conv, _describe(item.score, comment), now)
-    conn.execute(
-        insert(s.event).values(
-            conversation_id=conv.id,
-            action="csat",
-            data={"score": score, "comment": comment is not None},
-            created_at=now,
-        )
+    audit(
+        conn,
+        "csat",
+        {"score": score, "comment": comment is not None},
+        conversation_id=conv.id,
+        at=now,
     )
     if item.external_id is not None:
         conn.execute(
@@ -234,11 +239,9 @@ def _unasked(conn: Connection, conv_id: int) -> bool:
 
 
 def _record(conn: Connection, conv_id: int, channel: str, asked: bool) -> None:
-    conn.execute(
-        insert(s.event).values(
-            conversation_id=conv_id,
-            action="csat_asked",
-            data={"channel": channel, "asked": asked},
-            created_at=utcnow(),
-        )
+    audit(
+        conn,
+        "csat_asked",
+        {"channel": channel, "asked": asked},
+        conversation_id=conv_id,
     )

@@ -12,15 +12,15 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection, update
 
 from hub import ingest
 from hub.auth import Principal
 from hub.cases import CaseError, listed
 from hub.directory import Directory
-from hub.models import Inbound, InboxRef, Sender, Source, utcnow
+from hub.models import Inbound, InboxRef, Sender, Source
 from hub.store import schema as s
-from hub.store.queries import conversation_by_id
+from hub.store.queries import audit, conversation_by_id
 from hub.views import conversation_view
 
 #: Inbox kinds an entry may be recorded in.
@@ -78,14 +78,12 @@ def record(conn: Connection, directory: Directory, principal: Principal, entry: 
     if inbox.kind == "whatsapp":
         values["last_inbound_at"] = None  # they never wrote on WhatsApp: templates only
     conn.execute(update(s.conversation).where(s.conversation.c.id == conv_id).values(**values))
-    conn.execute(
-        insert(s.event).values(
-            conversation_id=conv_id,
-            agent_id=principal.id,
-            action="entry",
-            data={"source": str(entry.source), "inbox": inbox.key},
-            created_at=utcnow(),
-        )
+    audit(
+        conn,
+        "entry",
+        {"source": str(entry.source), "inbox": inbox.key},
+        conversation_id=conv_id,
+        agent_id=principal.id,
     )
     row = conversation_by_id(conn, conv_id)
     return Recorded(conversation_view(row, directory), accepted.message, row.reply_to, False)

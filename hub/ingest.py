@@ -33,7 +33,7 @@ from hub.models import (
     utcnow,
 )
 from hub.store import schema as s
-from hub.store.queries import conversation_with_contact
+from hub.store.queries import audit, conversation_with_contact
 from hub.tracking import new_code
 from hub.views import conversation_view, message_view, preview
 
@@ -328,13 +328,12 @@ def _reopen(conn: Connection, cases: list[dict[str, Any]], now: datetime) -> Non
             .where(s.conversation.c.id == case["id"])
             .values(status=Status.OPEN, resolved_at=None)
         )
-        conn.execute(
-            insert(s.event).values(
-                conversation_id=case["id"],
-                action="status",
-                data={"from": str(case["status"]), "to": "open", "by": "resident"},
-                created_at=now,
-            )
+        audit(
+            conn,
+            "status",
+            {"from": str(case["status"]), "to": "open", "by": "resident"},
+            conversation_id=case["id"],
+            at=now,
         )
         case.update(status=Status.OPEN, resolved_at=None)
 

@@ -9,14 +9,14 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select, update
 
 from hub.cases import Change
 from hub.directory import Directory
 from hub.events import ConversationChanged
 from hub.models import Status, utcnow
 from hub.store import schema as s
-from hub.store.queries import conversation_by_id
+from hub.store.queries import audit, conversation_by_id
 from hub.views import conversation_view
 
 if TYPE_CHECKING:
@@ -47,13 +47,12 @@ def close_stale(conn: Connection, directory: Directory, now: datetime, days: flo
             .where(c.id == conv_id, c.status == Status.RESOLVED)
             .values(status=Status.CLOSED, updated_at=now)
         )
-        conn.execute(
-            insert(s.event).values(
-                conversation_id=conv_id,
-                action="status",
-                data={"from": "resolved", "to": "closed", "by": "system"},
-                created_at=now,
-            )
+        audit(
+            conn,
+            "status",
+            {"from": "resolved", "to": "closed", "by": "system"},
+            conversation_id=conv_id,
+            at=now,
         )
         row = conversation_by_id(conn, conv_id)
         changes.append(Change(conversation_view(row, directory), True, row.reply_to))

@@ -22,7 +22,7 @@ from hub.cases import CaseError, Change, visible_conversation
 from hub.directory import Directory
 from hub.models import OPEN_STATUSES, Delivery, Direction, Kind, SenderType, iso, utcnow
 from hub.store import schema as s
-from hub.store.queries import advance, conversation_by_id, insert_message
+from hub.store.queries import advance, audit, conversation_by_id, insert_message
 from hub.views import conversation_view, message_view
 
 
@@ -80,7 +80,8 @@ def transfer(
     source = directory.opds[conv.opd_id].name if conv.opd_id in directory.opds else "?"
     text = f"Disposisi dari {source} ke {target.name}: {reason}"
     note = _note(conn, principal, conv_id, text, now)
-    _event(conn, conv_id, principal, "transfer", {"to": to_opd_id, "transfer": transfer_id}, now)
+    data = {"to": to_opd_id, "transfer": transfer_id}
+    audit(conn, "transfer", data, conversation_id=conv_id, agent_id=principal.id, at=now)
     return _routed(conn, directory, conv_id, note, left=conv.opd_id)
 
 
@@ -92,7 +93,14 @@ def accept(conn: Connection, directory: Directory, principal: Principal, conv_id
     _update(conn, conv_id, {"pending_transfer_id": None, "updated_at": now})
     text = f"Disposisi diterima oleh {_opd_name(directory, conv.opd_id)}"
     note = _note(conn, principal, conv_id, text, now)
-    _event(conn, conv_id, principal, "transfer_accepted", {"transfer": pending.id}, now)
+    audit(
+        conn,
+        "transfer_accepted",
+        {"transfer": pending.id},
+        conversation_id=conv_id,
+        agent_id=principal.id,
+        at=now,
+    )
     return _routed(conn, directory, conv_id, note)
 
 
@@ -117,7 +125,14 @@ def give_back(
         f"{_opd_name(directory, pending.from_opd_id)}: {reason}"
     )
     note = _note(conn, principal, conv_id, text, now)
-    _event(conn, conv_id, principal, "transfer_returned", {"transfer": pending.id}, now)
+    audit(
+        conn,
+        "transfer_returned",
+        {"transfer": pending.id},
+        conversation_id=conv_id,
+        agent_id=principal.id,
+        at=now,
+    )
     return _routed(conn, directory, conv_id, note, left=conv.opd_id)
 
 
@@ -235,11 +250,7 @@ def _set_assignee(
     _update(conn, conv.id, {"assignee_id": agent_id, "triage": False, "updated_at": now})
     by = principal.id if principal is not None else None
     data = {"agent": agent_id, "auto": principal is None}
-    conn.execute(
-        insert(s.event).values(
-            conversation_id=conv.id, agent_id=by, action="assign", data=data, created_at=now
-        )
-    )
+    audit(conn, "assign", data, conversation_id=conv.id, agent_id=by, at=now)
     fresh = conversation_by_id(conn, conv.id)
     return Change(conversation_view(fresh, directory), True, conv.reply_to)
 
@@ -290,16 +301,6 @@ def _note(
         created_at=now,
     )
     return message_view(note, principal.name)
-
-
-def _event(
-    conn: Connection, conv_id: int, principal: Principal, action: str, data: Any, now: Any
-) -> None:
-    conn.execute(
-        insert(s.event).values(
-            conversation_id=conv_id, agent_id=principal.id, action=action, data=data, created_at=now
-        )
-    )
 
 
 def _routed(

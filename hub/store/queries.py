@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Insert, and_, insert, select, update
 
 from hub.store import schema as s
+
+
+def audit(
+    conn: Connection,
+    action: str,
+    data: Any = None,
+    *,
+    conversation_id: int | None = None,
+    agent_id: int | None = None,
+    at: datetime | None = None,
+) -> None:
+    """One row of the audit trail: who did what to which case (None: the hub itself)."""
+    conn.execute(
+        insert(s.event).values(
+            conversation_id=conversation_id,
+            agent_id=agent_id,
+            action=action,
+            data=data,
+            created_at=at or datetime.now(UTC),
+        )
+    )
 
 
 def advance(
