@@ -5,7 +5,9 @@ from hub.tracking import ALPHABET, PATTERN, new_code, normalize
 
 def test_codes_look_like_knl_and_six_unambiguous_characters() -> None:
     codes = {new_code() for _ in range(2000)}
-    assert len(codes) == 2000
+    # Random, not unique by construction: about 1 run in 400 draws a repeat among 2000
+    # (31^6 codes); ingest skips codes already taken and the database refuses a repeat.
+    assert len(codes) >= 1995
     for code in codes:
         assert PATTERN.match(code)
         assert not set(code[4:]) & set("01ILO")
