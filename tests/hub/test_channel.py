@@ -24,9 +24,9 @@ async def test_one_recipient_waits_its_gap_between_sends() -> None:
 
 
 async def test_a_burst_goes_at_once_then_the_gap_applies() -> None:
-    at = await times(Pacer(rate=1000, gap=0.2, burst=3), ["a"] * 4)
-    assert at[2] < 0.1, at
-    assert at[3] >= 0.15, at
+    at = await times(Pacer(rate=1000, gap=0.5, burst=3), ["a"] * 4)
+    assert at[2] < 0.25, at  # no wait within the burst (a busy machine adds a little)
+    assert at[3] >= 0.45, at
 
 
 async def test_different_recipients_share_only_the_overall_rate() -> None:
