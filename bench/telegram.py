@@ -31,15 +31,13 @@ from __future__ import annotations
 import asyncio
 import random
 import shutil
-import sqlite3
 import statistics
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import orjson
 
 from bench.common import (
@@ -52,13 +50,11 @@ from bench.common import (
     ServerProcess,
     free_port,
     log,
-    percentile,
     pinned,
-    proc_cpu_seconds,
     profile_summary,
-    system_busy_seconds,
-    threads_cpu_seconds,
 )
+from bench.webhook_load import LoadGenerator, max_round, paced_round
+from bench.webhook_load import stored as stored_rows
 
 TARGET = 0.35  # hub updates/s >= 35% of the bare webhook handler
 INBOX = "kota-bot"
@@ -118,152 +114,6 @@ class Updates:
         return orjson.dumps(update)
 
 
-@dataclass
-class Counters:
-    ok: int = 0
-    errors: int = 0
-    measuring: bool = False
-    latencies: list[float] = field(default_factory=list)
-    error_samples: list[Any] = field(default_factory=list)
-
-
-class LoadGenerator:
-    """`clients` keep-alive connections of one aiohttp ClientSession, in this event loop."""
-
-    def __init__(self, url: str, clients: int, updates: Updates) -> None:
-        self.endpoint = f"{url}/webhooks/telegram/{INBOX}"
-        self.headers = {"Content-Type": "application/json", SECRET_HEADER: SECRET}
-        self.n = clients
-        self.updates = updates
-        self.c = Counters()
-        self.session: aiohttp.ClientSession | None = None
-
-    async def __aenter__(self) -> LoadGenerator:
-        connector = aiohttp.TCPConnector(limit=self.n)
-        self.session = aiohttp.ClientSession(connector=connector)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self.session is not None:
-            await self.session.close()
-            self.session = None
-
-    async def post(self) -> None:
-        assert self.session is not None
-        body = self.updates.next()
-        c = self.c
-        t0 = time.perf_counter()
-        try:
-            async with self.session.post(self.endpoint, data=body, headers=self.headers) as r:
-                answer = await r.read()
-                status = r.status
-        except aiohttp.ClientError as exc:
-            status, answer = 0, repr(exc).encode()
-        elapsed = (time.perf_counter() - t0) * 1000.0
-        if status == 200:
-            c.ok += 1
-            if c.measuring:
-                c.latencies.append(elapsed)
-        else:
-            c.errors += 1
-            if len(c.error_samples) < 5:
-                c.error_samples.append(f"{status}: {answer[:200].decode(errors='replace')}")
-
-    async def max_rate(self, warmup: float, window: float, server_pid: int) -> dict[str, Any]:
-        """Closed loop: every connection keeps one update in flight."""
-        stop = False
-
-        async def connection() -> None:
-            while not stop:
-                await self.post()
-
-        tasks = [asyncio.create_task(connection()) for _ in range(self.n)]
-        try:
-            await asyncio.sleep(warmup)
-            c = self.c
-            c.latencies.clear()
-            c.measuring = True
-            ok0, err0, t0 = c.ok, c.errors, time.perf_counter()
-            srv0, gen0, all0 = cpu(server_pid)
-            main0, threads0 = threads_cpu_seconds(server_pid)
-            await asyncio.sleep(window)
-            ok1, err1, t1 = c.ok, c.errors, time.perf_counter()
-            srv1, gen1, all1 = cpu(server_pid)
-            main1, threads1 = threads_cpu_seconds(server_pid)
-            c.measuring = False
-            stop = True
-            await asyncio.wait_for(asyncio.gather(*tasks), 30)
-        finally:
-            stop = True
-            for task in tasks:
-                task.cancel()
-        elapsed = t1 - t0
-        lat = c.latencies
-        return {
-            "updates": ok1 - ok0,
-            "seconds": round(elapsed, 3),
-            "rate": (ok1 - ok0) / elapsed,
-            "errors": err1 - err0,
-            "p50_ms": percentile(lat, 50),
-            "p99_ms": percentile(lat, 99),
-            "server_cpu": (srv1 - srv0) / elapsed,
-            "server_main_thread_cpu": (main1 - main0) / elapsed,
-            "server_other_threads_cpu": (threads1 - threads0) / elapsed,
-            "server_cpu_us_per_update": (srv1 - srv0) / max(1, ok1 - ok0) * 1e6,
-            "loadgen_cpu": (gen1 - gen0) / elapsed,
-            "other_cpu": ((all1 - all0) - (srv1 - srv0) - (gen1 - gen0)) / elapsed,
-            "connections": self.n,
-        }
-
-    async def paced(self, rate: float, seconds: float, server_pid: int) -> dict[str, Any]:
-        """Open loop: a POST every 1/rate s (at most `clients` on the wire, as Telegram)."""
-        total = max(1, int(rate * seconds))
-        c = self.c
-        c.latencies.clear()
-        ok0, err0 = c.ok, c.errors
-        c.measuring = True
-        srv0, gen0, all0 = cpu(server_pid)
-        start = time.perf_counter()
-        worst_lag = 0.0
-        tasks: list[asyncio.Task[None]] = []
-        i = 0
-        while i < total:
-            due = start + i / rate
-            now = time.perf_counter()
-            if due > now:
-                await asyncio.sleep(due - now)
-                now = time.perf_counter()
-            worst_lag = max(worst_lag, now - due)
-            while i < total and start + i / rate <= now:
-                tasks.append(asyncio.create_task(self.post()))
-                i += 1
-        send_end = time.perf_counter()
-        await asyncio.wait_for(asyncio.gather(*tasks), 60)
-        c.measuring = False
-        srv1, gen1, all1 = cpu(server_pid)
-        span = time.perf_counter() - start
-        lat = c.latencies
-        return {
-            "target_rate": rate,
-            "achieved_rate": total / (send_end - start) if send_end > start else float("nan"),
-            "updates": c.ok - ok0,
-            "errors": c.errors - err0,
-            "p50_ms": percentile(lat, 50),
-            "p90_ms": percentile(lat, 90),
-            "p99_ms": percentile(lat, 99),
-            "max_ms": max(lat) if lat else float("nan"),
-            "worst_send_lag_ms": worst_lag * 1000.0,
-            "server_cpu": (srv1 - srv0) / span,
-            "loadgen_cpu": (gen1 - gen0) / span,
-            "other_cpu": ((all1 - all0) - (srv1 - srv0) - (gen1 - gen0)) / span,
-        }
-
-
-def cpu(server_pid: int) -> tuple[float, float, float]:
-    """CPU seconds so far: the server process, this process, the whole machine."""
-    return proc_cpu_seconds(server_pid), time.process_time(), system_busy_seconds()
-
-
 def _hub_config(tmp: Path, port: int, bot_api_port: int) -> Path:
     path = tmp / "kanal.toml"
     path.write_text(
@@ -300,38 +150,10 @@ api_base_url = "http://{HOST}:{bot_api_port}/bot"
     return path
 
 
-async def _max_round(server: ServerProcess, updates: Updates, plan: Plan) -> dict[str, Any]:
-    async with LoadGenerator(server.url, plan.clients, updates) as gen:
-        result = await gen.max_rate(plan.warmup, plan.window, server.pid)
-        result["error_samples"] = gen.c.error_samples
-        result["answered"] = gen.c.ok
-        return result
-
-
-async def _paced_round(
-    server: ServerProcess, updates: Updates, plan: Plan, rate: float
-) -> dict[str, Any]:
-    async with LoadGenerator(server.url, plan.clients, updates) as gen:
-        result = await gen.paced(rate, plan.paced, server.pid)
-        result["error_samples"] = gen.c.error_samples
-        result["answered"] = gen.c.ok
-        return result
-
-
-def _stored(db: Path) -> dict[str, int]:
-    """What the hub's database holds after the run (the hub stopped)."""
-    conn = sqlite3.connect(db)
-    try:
-        one = lambda sql: int(conn.execute(sql).fetchone()[0])  # noqa: E731
-        return {
-            "messages_in": one("SELECT count(*) FROM message WHERE direction = 'in'"),
-            "messages_out": one("SELECT count(*) FROM message WHERE direction = 'out'"),
-            "conversations": one("SELECT count(*) FROM conversation"),
-            "receipts": one("SELECT count(*) FROM inbound_receipt"),
-            "outbox": one("SELECT count(*) FROM outbox"),
-        }
-    finally:
-        conn.close()
+def _load(url: str, clients: int, updates: Updates) -> LoadGenerator:
+    headers = {"Content-Type": "application/json", SECRET_HEADER: SECRET}
+    endpoint = f"{url}/webhooks/telegram/{INBOX}"
+    return LoadGenerator(endpoint, clients, lambda: (updates.next(), headers), "update")
 
 
 def _fmt(run: dict[str, Any]) -> str:
@@ -387,19 +209,49 @@ def run(*, quick: bool = False, profile: bool = False) -> ScenarioResult:
                 f"{NEW_CHAT_EVERY} from a new chat"
             )
             for n in range(plan.rounds):
-                hub_max.append(asyncio.run(_max_round(hub, hub_updates, plan)))
+                hub_max.append(
+                    asyncio.run(
+                        max_round(
+                            _load(hub.url, plan.clients, hub_updates),
+                            hub.pid,
+                            plan.warmup,
+                            plan.window,
+                        )
+                    )
+                )
                 log(f"telegram: round {n + 1} hub  max {_fmt(hub_max[-1])}")
-                bare_max.append(asyncio.run(_max_round(bare, bare_updates, plan)))
+                bare_max.append(
+                    asyncio.run(
+                        max_round(
+                            _load(bare.url, plan.clients, bare_updates),
+                            bare.pid,
+                            plan.warmup,
+                            plan.window,
+                        )
+                    )
+                )
                 log(f"telegram: round {n + 1} bare max {_fmt(bare_max[-1])}")
             half = max(r["rate"] for r in hub_max) / 2
             for n in range(plan.paced_rounds):
-                hub_paced.append(asyncio.run(_paced_round(hub, hub_updates, plan, half)))
+                hub_paced.append(
+                    asyncio.run(
+                        paced_round(
+                            _load(hub.url, plan.clients, hub_updates), hub.pid, half, plan.paced
+                        )
+                    )
+                )
                 log(f"telegram: paced {n + 1} hub  {_fmt(hub_paced[-1])}")
-                bare_paced.append(asyncio.run(_paced_round(bare, bare_updates, plan, half)))
+                bare_paced.append(
+                    asyncio.run(
+                        paced_round(
+                            _load(bare.url, plan.clients, bare_updates), bare.pid, half, plan.paced
+                        )
+                    )
+                )
                 log(f"telegram: paced {n + 1} bare {_fmt(bare_paced[-1])}")
             hub.stop()
             bare.stop()
-            stored = _stored(tmp / "kanal.db")
+            stored = stored_rows(tmp / "kanal.db")
             if profile:
                 result.details["profile"] = str(prof)
                 (RESULTS / "telegram-hub.prof.txt").write_text(
