@@ -23,11 +23,12 @@ from hub.views import conversation_view, message_view, preview
 
 
 class CaseError(Exception):
-    """An operation the rules refuse; code is the API's error code."""
+    """An operation the rules refuse; code is the API's error code, details go with it."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, **details: Any) -> None:
         super().__init__(message)
         self.code = code
+        self.details = details
 
 
 @dataclass(frozen=True)

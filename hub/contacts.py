@@ -20,11 +20,7 @@ def profile(
     conn: Connection, directory: Directory, principal: Principal, contact_id: int
 ) -> dict[str, Any]:
     """The resident and the cases of theirs the agent may see (none: not found)."""
-    c = s.conversation.c
-    query = conversation_select().where(c.contact_id == contact_id).order_by(c.id.desc())
-    opds = principal.visible_opds()
-    if opds is not None:
-        query = query.where(c.opd_id.in_(opds))
+    query = _cases_seen(principal, contact_id).order_by(s.conversation.c.id.desc())
     cases = [seen_by(conversation_view(r, directory), principal) for r in conn.execute(query)]
     if not cases:
         raise CaseError("not_found", "contact not found")
@@ -45,6 +41,27 @@ def profile(
     if hidden:  # a rahasia/anonim case among them: the OPD does not learn who this is
         person = {"id": row.id, "name": None, "phone": None, "email": None, "channels": []}
     return {"contact": person, "cases": cases}
+
+
+def check_recordable(conn: Connection, principal: Principal, contact_id: int) -> None:
+    """An agent records complaints for residents with a case they see (others are not
+    found, as if there were no such contact), except one who reported in confidence there:
+    a case naming them would tell the OPD who reported."""
+    cases = conn.execute(_cases_seen(principal, contact_id)).all()
+    if not cases:
+        raise CaseError("not_found", "contact not found")
+    if any(r.rahasia or r.anonim for r in cases) and not principal.sees_all_opds:
+        raise CaseError(
+            "forbidden", "this resident reported in confidence: record it without naming them"
+        )
+
+
+def _cases_seen(principal: Principal, contact_id: int) -> Any:
+    """The resident's cases within the OPDs the agent sees."""
+    c = s.conversation.c
+    query = conversation_select().where(c.contact_id == contact_id)
+    opds = principal.visible_opds()
+    return query if opds is None else query.where(c.opd_id.in_(opds))
 
 
 def merge(conn: Connection, principal: Principal, source_id: int, target_id: int) -> dict[str, Any]:

@@ -71,11 +71,14 @@ class IngestJob:
         inbox: InboxRef,
         items: Sequence[Inbound | StatusUpdate | Reaction | Rating],
         delivery: str | None = None,
+        *,
+        new_case: bool = False,
     ) -> None:
         self.directory = directory
         self.inbox = inbox
         self.items = tuple(items)
         self.delivery = delivery  # the provider's id of the whole delivery, e.g. an update_id
+        self.new_case = new_case  # an agent's offline entry: never reopens a resolved case
 
     def __call__(self, conn: Connection) -> list[Accepted]:
         return accept_many(conn, self.directory, [self])[0]
@@ -100,6 +103,7 @@ class _Entry:
     index: int
     inbox: InboxRef
     item: Inbound
+    new_case: bool = False
     contact: dict[str, Any] = field(default_factory=dict)
     conversation: dict[str, Any] = field(default_factory=dict)
     stored_id: int | None = None  # a duplicate of this stored message
@@ -132,7 +136,7 @@ def accept_many(
             elif item.edit and (edited := updates.apply_edit(conn, directory, job.inbox, item)):
                 results[j][i] = edited
             else:  # new, or an edit of a message we never had: stored as it is now
-                entries.append(_Entry(j, i, job.inbox, replace(item, edit=False)))
+                entries.append(_Entry(j, i, job.inbox, replace(item, edit=False), job.new_case))
     if entries:
         fresh = _drop_provider_duplicates(conn, entries)
         _attach_contacts(conn, fresh, now)
@@ -282,6 +286,9 @@ def _attach_open_conversations(
             key = (row.contact_id, row.inbox_id)
             if _better(row._mapping, open_cases.get(key)):
                 open_cases[key] = dict(row._mapping)
+        for key in {(e.contact["id"], e.inbox.id) for e in entries if e.new_case}:
+            if key in open_cases and open_cases[key]["status"] == Status.RESOLVED:
+                del open_cases[key]  # a new complaint, not the resident writing again
         _reopen(conn, [c for c in open_cases.values() if c["status"] != Status.OPEN], now)
     needed: dict[tuple[int, int], _Entry] = {}
     for entry in entries:

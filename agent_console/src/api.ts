@@ -6,12 +6,14 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** What the hub tells besides the code (say, the case a conflict is with). */
+    readonly details: Partial<ErrorBody> = {},
   ) {
     super(message);
   }
 
   get body(): ErrorBody {
-    return { code: this.code, message: this.message };
+    return { ...this.details, code: this.code, message: this.message };
   }
 }
 
@@ -39,7 +41,7 @@ export async function request<T>(method: string, path: string, body?: unknown, q
   if (!response.ok) {
     const error = (data as { error?: ErrorBody } | null)?.error;
     if (response.status === 401 && !quiet401) onUnauthorized();
-    throw new ApiError(response.status, error?.code ?? `http_${response.status}`, error?.message ?? response.statusText);
+    throw new ApiError(response.status, error?.code ?? `http_${response.status}`, error?.message ?? response.statusText, error ?? {});
   }
   return data as T;
 }
@@ -164,6 +166,7 @@ export async function postLocation(conversationId: number, messageId: number): P
 
 /** Any failure (REST, ack, exception) as the protocol's error shape. */
 export function errorBody(err: unknown): ErrorBody {
+  if (err instanceof ApiError) return err.body;
   if (err instanceof Error && typeof (err as { code?: unknown }).code === "string") {
     return { code: (err as Error & { code: string }).code, message: err.message };
   }

@@ -76,8 +76,10 @@ export interface Entry {
   text: string;
   name?: string;
   phone?: string;
-  /** A WhatsApp inbox to answer through; default: the hub's manual inbox. */
+  /** A WhatsApp (or, for a named resident, Telegram) inbox to answer through; default: the hub's manual inbox. */
   inbox?: string;
+  /** A resident the hub knows: replies go to their chat on the inbox's channel. */
+  contact?: number;
   /** The OPD the case is for (coordinators); others record for their own. */
   opd?: string;
   category?: string;

@@ -225,6 +225,9 @@ export interface Page<T> {
 export interface ErrorBody {
   code: string;
   message: string;
+  /** A 409 conflict of an offline entry: the resident's case that is still open. */
+  tracking_code?: string;
+  conversation_id?: number;
 }
 
 export type Ack<T> = ({ ok: true } & T) | { ok: false; error: ErrorBody };

@@ -29,8 +29,8 @@ async def list_opds(request: web.Request) -> web.Response:
 
 @allow(Action.CASE_READ)
 async def list_inboxes(request: web.Request) -> web.Response:
-    """The inboxes of the OPDs the agent sees, and every manual and WhatsApp inbox (an
-    offline entry may be recorded in them); no secrets."""
+    """The inboxes of the OPDs the agent sees, and every manual, WhatsApp and Telegram
+    inbox (an offline entry may be recorded in them); no secrets."""
     principal = principal_of(request)
     directory = request.app[SERVICE].directory
     items = [

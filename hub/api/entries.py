@@ -1,5 +1,6 @@
 """Offline entries: a complaint an agent records from a phone call, a visit, a letter or the
-media becomes a case with a tracking code."""
+media becomes a case with a tracking code (409 while the resident's case in that inbox is
+open: the error names it)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from hub.api.deps import allow, json_body, principal_of, text_field
+from hub.api.deps import allow, fields, json_body, principal_of, text_field
 from hub.api.errors import api_error
 from hub.auth import Action
 from hub.entries import Entry
@@ -25,6 +26,9 @@ async def create_entry(request: web.Request) -> web.Response:
     if raw not in {str(s) for s in Source}:
         raise api_error(400, "bad_request", "source must be phone, walk_in, letter or media")
     found: dict[str, Any] = {name: text_field(data, name, required=False) for name in FIELDS}
+    if found["client_id"] is not None and not 1 <= len(found["client_id"]) <= 64:
+        raise api_error(400, "bad_request", "client_id must have 1 to 64 characters")
+    contact = fields(data, contact="int?").get("contact")
     entry = Entry(
         source=Source(raw),
         text=text_field(data, "text") or "",
@@ -36,6 +40,7 @@ async def create_entry(request: web.Request) -> web.Response:
         category=found["category"],
         kelurahan=found["kelurahan"],
         client_id=found["client_id"],
+        contact_id=contact,
     )
     principal = principal_of(request)
     done = await request.app[SERVICE].record_entry(principal, entry)

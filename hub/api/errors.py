@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -38,8 +39,9 @@ ADMIN_STATUS = {
 }
 
 
-def api_error(status: int, code: str, message: str) -> web.HTTPException:
-    body = json.dumps({"error": {"code": code, "message": message}})
+def api_error(status: int, code: str, message: str, **details: Any) -> web.HTTPException:
+    """`details`: what a client acts on besides the code (say the case a conflict is with)."""
+    body = json.dumps({"error": {"code": code, "message": message, **details}})
     exc = web.HTTPException(text=body, content_type="application/json")
     exc.set_status(status)
     return exc
@@ -53,7 +55,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except CaseError as exc:
-        raise api_error(CASE_STATUS.get(exc.code, 422), exc.code, str(exc)) from None
+        status = CASE_STATUS.get(exc.code, 422)
+        raise api_error(status, exc.code, str(exc), **exc.details) from None
     except AdminError as exc:
         raise api_error(ADMIN_STATUS.get(exc.code, 400), exc.code, str(exc)) from None
     except BadTemplate as exc:

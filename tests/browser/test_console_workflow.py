@@ -4,7 +4,7 @@ officer accepts it, greets the resident with a canned response and resolves it w
 follow-up and an "after" photo, which reach the resident; DLH never sees the case. Around
 it: colleagues see each other typing, a supervisor assigns, a case that leaves the OPD
 closes in front of its officer, the receiving OPD returns a disposisi, and an offline
-complaint is recorded."""
+complaint is recorded (the resident's next one, while it is open, is pointed to it)."""
 
 from __future__ import annotations
 
@@ -307,4 +307,18 @@ async def test_an_officer_records_a_complaint_taken_by_phone(hub_url: str, brows
         await budi.locator("[data-testid=details-toggle]").click()
     await expect(budi.locator("[data-testid=details-kelurahan]")).to_have_value("Honipopu")
     await expect(budi.locator("[data-testid=details-category]")).to_have_value("Jalan rusak")
+
+    # His next call, from his panel: while this case is open the form points to it instead.
+    await budi.locator("[data-testid=contact-link]").click()
+    await budi.locator("[data-testid=contact-panel] [data-testid=contact-record]").click()
+    await expect(form.locator("[data-testid=entry-contact]")).to_contain_text("Pak Yohanis")
+    await expect(form.locator("[data-testid=entry-reply-via] option")).to_have_count(1)
+    await form.locator("[data-testid=entry-text]").fill("Lampu jalan di depan rumahnya juga mati")
+    await form.locator("[data-testid=entry-submit]").click()
+    error = form.locator("[data-testid=entry-error]")
+    await expect(error).to_have_attribute("data-code", "conflict")
+    await expect(error).to_contain_text(f"masih punya kasus terbuka {code}")
+    await form.locator("[data-testid=entry-open-case]").click()
+    await expect(form).to_have_count(0)
+    await expect(thread.locator("[data-testid=tracking-code]")).to_have_text(code)
     await context.close()

@@ -8,6 +8,7 @@ import { useStore } from "../store";
 import type { ErrorBody } from "../types";
 import { StatusBadge } from "./Badges";
 import { Dialog, FormError } from "./Dialog";
+import { EntryForm } from "./EntryForm";
 import { SearchInput, SearchResults, useSearch } from "./SearchBox";
 import { useNow } from "./useNow";
 
@@ -21,6 +22,7 @@ export function ContactPanel({ contactId, onClose }: { contactId: number; onClos
   const [error, setError] = useState<ErrorBody | null>(null);
   const [merging, setMerging] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
+  const [recording, setRecording] = useState(false);
   const now = useNow();
 
   useEffect(() => {
@@ -37,6 +39,11 @@ export function ContactPanel({ contactId, onClose }: { contactId: number; onClos
   }, [shownId]);
 
   const person = profile?.contact;
+  // A resident who reported in confidence is not named on a new case (the hub refuses it).
+  const hidden = profile?.cases.some((c) => c.contact.id === null) ?? true;
+  if (recording && person) {
+    return <EntryForm contact={person} onClose={() => setRecording(false)} onDone={onClose} />;
+  }
   return (
     <Dialog title={p.title} testid="contact-panel" onClose={onClose} wide>
       {notice && (
@@ -90,11 +97,18 @@ export function ContactPanel({ contactId, onClose }: { contactId: number; onClos
               );
             })}
           </ul>
-          {isCoordinator && !merging && (
-            <button type="button" class="btn btn-small" data-testid="contact-merge" onClick={() => setMerging(true)}>
-              {p.merge}
-            </button>
-          )}
+          <div class="contact-actions">
+            {!hidden && (
+              <button type="button" class="btn btn-small btn-primary" data-testid="contact-record" title={p.recordTitle} onClick={() => setRecording(true)}>
+                {p.record}
+              </button>
+            )}
+            {isCoordinator && !merging && (
+              <button type="button" class="btn btn-small" data-testid="contact-merge" onClick={() => setMerging(true)}>
+                {p.merge}
+              </button>
+            )}
+          </div>
           {isCoordinator && merging && (
             <MergeForm
               contactId={person.id}

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { errorBody } from "../api";
 import { loadCatalog } from "../catalog";
 import { applyConversation } from "../conversations";
@@ -10,11 +10,27 @@ import { useStore } from "../store";
 import type { ErrorBody, Source } from "../types";
 import { AreaPicker } from "./AreaPicker";
 import { Dialog, FormError } from "./Dialog";
+import { EntryReplyVia } from "./EntryReplyVia";
 
 const SOURCES: Source[] = ["phone", "walk_in", "letter", "media"];
 
+/** A resident the hub knows (from their panel): the entry is theirs, replies may go to their chats. */
+export interface EntryContact {
+  id: number;
+  name: string | null;
+  phone: string | null;
+  channels: string[];
+}
+
+interface Props {
+  onClose: () => void;
+  /** The form led to a case (the new one, or the resident's open one); default: onClose. */
+  onDone?: () => void;
+  contact?: EntryContact;
+}
+
 /** A complaint received by phone, in person, by letter or in the media, recorded as a case. */
-export function EntryForm({ onClose }: { onClose: () => void }) {
+export function EntryForm({ onClose, onDone = onClose, contact }: Props) {
   const t = useT();
   const e = t.desk.entry;
   const agent = useStore((s) => s.agent);
@@ -27,8 +43,7 @@ export function EntryForm({ onClose }: { onClose: () => void }) {
   const [category, setCategory] = useState("");
   const [kelurahan, setKelurahan] = useState<string | null>(null);
   const [opd, setOpd] = useState(isCoordinator ? "" : (agent?.opd?.slug ?? ""));
-  const [viaWhatsapp, setViaWhatsapp] = useState(false);
-  const [inbox, setInbox] = useState("");
+  const [inbox, setInbox] = useState(""); // "": the manual inbox
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorBody | null>(null);
   // One key per form: pressing save again after a lost answer records the complaint once.
@@ -38,15 +53,18 @@ export function EntryForm({ onClose }: { onClose: () => void }) {
     void loadCatalog(true);
   }, []);
 
-  const whatsapps = useMemo(() => (catalog.inboxes ?? []).filter((i) => i.kind === "whatsapp"), [catalog.inboxes]);
   const categories = (catalog.categories ?? []).filter((c) => c.active);
-  const chosenInbox = inbox || whatsapps[0]?.key || "";
 
   function check(): string | null {
     if (!text.trim()) return e.needText;
     if (isCoordinator && !opd) return e.needOpd;
-    if (viaWhatsapp && !phone.trim()) return e.needPhone;
+    if (!contact && inbox && !phone.trim()) return e.needPhone;
     return null;
+  }
+
+  function openCase(id: number): void {
+    onDone();
+    navigate(id);
   }
 
   async function submit(event: Event): Promise<void> {
@@ -62,22 +80,29 @@ export function EntryForm({ onClose }: { onClose: () => void }) {
       source,
       text: text.trim(),
       client_id: clientId,
-      name: name.trim() || undefined,
-      phone: phone.trim() || undefined,
+      name: contact ? undefined : name.trim() || undefined,
+      phone: contact ? undefined : phone.trim() || undefined,
+      contact: contact?.id,
       opd: isCoordinator ? opd : undefined,
       category: category || undefined,
       kelurahan: kelurahan ?? undefined,
-      inbox: viaWhatsapp && chosenInbox ? chosenInbox : undefined,
+      inbox: inbox || undefined,
     };
     try {
       const done = await deskApi.createEntry(entry);
       applyConversation(done.conversation);
-      onClose();
-      navigate(done.conversation.id);
+      openCase(done.conversation.id);
     } catch (err) {
       setError(errorBody(err));
       setBusy(false);
     }
+  }
+
+  const openId = error?.conversation_id; // the resident's case still open in that inbox
+  function errorMessage(found: ErrorBody): string {
+    if (found.code === "form") return found.message;
+    if (found.tracking_code) return e.conflict(found.tracking_code);
+    return label(e.errors, found.code, errorText(t, found));
   }
 
   return (
@@ -114,24 +139,33 @@ export function EntryForm({ onClose }: { onClose: () => void }) {
             </div>
           )}
         </div>
-        <div class="form-row">
-          <label class="form-field">
-            <span class="field-label">{e.name}</span>
-            <input class="input" data-testid="entry-name" value={name} autocomplete="off" onInput={(ev) => setName(ev.currentTarget.value)} />
-          </label>
-          <label class="form-field">
-            <span class="field-label">{e.phone}</span>
-            <input
-              class="input"
-              type="tel"
-              data-testid="entry-phone"
-              placeholder={e.phoneHint}
-              value={phone}
-              autocomplete="off"
-              onInput={(ev) => setPhone(ev.currentTarget.value)}
-            />
-          </label>
-        </div>
+        {contact ? (
+          <div class="form-field">
+            <span class="field-label">{e.reporter}</span>
+            <span class="form-static" data-testid="entry-contact" data-contact-id={contact.id}>
+              {[contact.name ?? t.contactFallback, contact.phone, `#${contact.id}`].filter(Boolean).join(" · ")}
+            </span>
+          </div>
+        ) : (
+          <div class="form-row">
+            <label class="form-field">
+              <span class="field-label">{e.name}</span>
+              <input class="input" data-testid="entry-name" value={name} autocomplete="off" onInput={(ev) => setName(ev.currentTarget.value)} />
+            </label>
+            <label class="form-field">
+              <span class="field-label">{e.phone}</span>
+              <input
+                class="input"
+                type="tel"
+                data-testid="entry-phone"
+                placeholder={e.phoneHint}
+                value={phone}
+                autocomplete="off"
+                onInput={(ev) => setPhone(ev.currentTarget.value)}
+              />
+            </label>
+          </div>
+        )}
         <label class="form-field">
           <span class="field-label">{e.text}</span>
           <textarea class="input" rows={4} data-testid="entry-text" value={text} onInput={(ev) => setText(ev.currentTarget.value)} />
@@ -153,39 +187,13 @@ export function EntryForm({ onClose }: { onClose: () => void }) {
             <AreaPicker areas={catalog.areas} value={kelurahan} onChange={setKelurahan} testid="entry-kelurahan" />
           </div>
         </div>
-        <fieldset class="form-whatsapp">
-          <label class="toggle toggle-plain">
-            <input
-              type="checkbox"
-              data-testid="entry-whatsapp"
-              checked={viaWhatsapp}
-              disabled={whatsapps.length === 0}
-              onChange={(ev) => setViaWhatsapp(ev.currentTarget.checked)}
-            />
-            <span>{e.whatsapp}</span>
-          </label>
-          {whatsapps.length === 0 && <p class="field-hint">{e.noWhatsapp}</p>}
-          {viaWhatsapp && (
-            <>
-              <p class="field-hint">{e.whatsappHint}</p>
-              <label class="form-field">
-                <span class="field-label">{e.whatsappInbox}</span>
-                <select class="input" data-testid="entry-whatsapp-inbox" value={chosenInbox} onChange={(ev) => setInbox(ev.currentTarget.value)}>
-                  {whatsapps.map((i) => (
-                    <option key={i.key} value={i.key}>
-                      {i.name} · {i.opd.name}
-                    </option>
-                  ))}
-                </select>
-              </label>
-            </>
-          )}
-        </fieldset>
-        <FormError
-          testid="entry-error"
-          code={error?.code}
-          text={error ? (error.code === "form" ? error.message : errorText(t, error)) : ""}
-        />
+        <EntryReplyVia inboxes={catalog.inboxes ?? []} channels={contact?.channels ?? null} value={inbox} onChange={setInbox} />
+        <FormError testid="entry-error" code={error?.code} text={error ? errorMessage(error) : ""} />
+        {openId !== undefined && (
+          <button type="button" class="btn btn-small" data-testid="entry-open-case" onClick={() => openCase(openId)}>
+            {e.openCase(error?.tracking_code ?? "")}
+          </button>
+        )}
         <div class="form-actions">
           <button type="button" class="btn" onClick={onClose}>
             {t.desk.actions.cancel}

@@ -156,6 +156,20 @@ export const deskId = {
     needOpd: "Pilih OPD tujuan.",
     submit: "Simpan pengaduan",
     submitting: "Menyimpan…",
+    reporter: "Pelapor",
+    replyVia: "Balasan untuk warga",
+    replyRecorded: "Dicatat saja (disampaikan lewat telepon atau langsung)",
+    telegramHint: "Balasan dikirim ke obrolan Telegram warga dengan bot.",
+    whatsappKnownHint: "Balasan dikirim ke WhatsApp warga: templat yang disetujui, kecuali warga menulis di nomor ini dalam 24 jam terakhir.",
+    conflict: (code: string) => `Warga ini masih punya kasus terbuka ${code} di kotak masuk ini. Tambahkan pengaduan ke kasus itu.`,
+    openCase: (code: string) => `Buka kasus ${code}`,
+    /** Codes whose general text (errors) would mislead here. */
+    errors: {
+      conflict: "Warga ini masih punya kasus terbuka di kotak masuk ini yang ditangani OPD lain. Minta koordinator menambahkan pengaduan ke kasus itu.",
+      no_identity: "Warga ini belum pernah menghubungi kanal itu. Pilih kanal lain atau catat saja.",
+      not_found: "Pelapor tidak ditemukan atau tidak dapat Anda akses.",
+      forbidden: "Pelapor ini melapor secara rahasia atau anonim: catat pengaduan tanpa menyebut kontaknya.",
+    } as Record<string, string>,
   },
   collision: {
     viewing: (names: string) => `${names} sedang melihat`,

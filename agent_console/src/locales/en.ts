@@ -206,6 +206,8 @@ export const en: Strings = {
     channels: "Channels",
     id: "Contact ID",
     cases: (n: number) => `This reporter's cases (${n})`,
+    record: "Record a complaint",
+    recordTitle: "Record a new complaint of this resident (phone, walk-in, letter)",
     merge: "Merge with another contact",
     mergeHint: "This contact's channels and every case move to the other contact. The step is audited and cannot be undone from the console.",
     mergeInto: "Other contact's ID",

@@ -206,6 +206,8 @@ export const id = {
     channels: "Kanal",
     id: "ID kontak",
     cases: (n: number) => `Kasus pelapor ini (${n})`,
+    record: "Catat pengaduan",
+    recordTitle: "Catat pengaduan baru warga ini (telepon, datang langsung, surat)",
     merge: "Gabungkan dengan kontak lain",
     mergeHint: "Kanal dan semua kasus kontak ini dipindahkan ke kontak tujuan. Langkah ini dicatat dan tidak dapat dibatalkan dari konsol.",
     mergeInto: "ID kontak tujuan",
