@@ -63,6 +63,7 @@ async def reload_directory(service: HubService) -> None:
     async with lock:
         fresh = await service.store.read(load_directory)
         fresh.reply_windows = service.directory.reply_windows  # set by the channels at start
+        fresh.sla_warn = service.directory.sla_warn
         service.directory = fresh
 
 

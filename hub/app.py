@@ -91,6 +91,7 @@ def create_app(settings: Settings) -> web.Application:
         VisitorTokens(secret),
         max_message_length=settings.messages.max_length,
         media=media,
+        sla=settings.sla,
     )
     auth = Auth(store, settings.sessions.max_age_hours)
     app[SETTINGS], app[STORE], app[SERVICE], app[AUTH] = settings, store, service, auth
@@ -102,6 +103,7 @@ def create_app(settings: Settings) -> web.Application:
     FanOut(sio, service).subscribe(bus)
     service.desk.auto_assign = settings.assignment.auto
     service.desk.subscribe(bus)
+    service.sla.subscribe(bus)
     service.public_url = settings.server.public_url
     app[SURVEY] = Survey(service)
     app[SURVEY].subscribe(bus)
@@ -151,8 +153,10 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         await channel.start()
     await app[RELAY].start()
     await app[SWEEPER].start()
+    await service.sla.start()
     log.info("kanal is ready on %s", settings.server.public_url)
     yield
+    await service.sla.stop()
     await app[SWEEPER].stop()
     await app[RELAY].stop()
     await app[SURVEY].stop()

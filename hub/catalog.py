@@ -198,17 +198,27 @@ def render_canned(body: str, *, nama: str, kode: str, opd: str) -> str:
 
 
 # -- business hours ----------------------------------------------------------------------
-def hours(conn: Connection, org_id: int) -> list[dict[str, Any]]:
-    """When the OPDs work, per weekday (0 Monday .. 6 Sunday); a missing day is closed."""
+def hours(conn: Connection, org_id: int, opd_id: int | None = None) -> list[dict[str, Any]]:
+    """When the offices work, per weekday (0 Monday .. 6 Sunday); a missing day is closed.
+    Without an OPD: the organisation's week; with one: that OPD's own week (often none)."""
     c = s.business_hours.c
     rows = conn.execute(
-        select(s.business_hours).where(c.organization_id == org_id).order_by(c.weekday)
+        select(s.business_hours)
+        .where(c.organization_id == org_id, _same_opd(opd_id))
+        .order_by(c.weekday)
     )
     return [{"weekday": r.weekday, "opens": r.opens, "closes": r.closes} for r in rows]
 
 
-def set_hours(conn: Connection, org_id: int, days: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Replace the whole week at once."""
+def _same_opd(opd_id: int | None) -> Any:
+    c = s.business_hours.c
+    return c.opd_id.is_(None) if opd_id is None else c.opd_id == opd_id
+
+
+def set_hours(
+    conn: Connection, org_id: int, days: list[dict[str, Any]], opd_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Replace the whole week at once (an OPD's empty week: it works the organisation's)."""
     seen: set[int] = set()
     rows = []
     for day in days:
@@ -225,12 +235,22 @@ def set_hours(conn: Connection, org_id: int, days: list[dict[str, Any]]) -> list
         if opens >= closes:
             raise AdminError("bad_request", f"weekday {weekday}: opens must be before closes")
         rows.append(
-            {"organization_id": org_id, "weekday": weekday, "opens": opens, "closes": closes}
+            {
+                "organization_id": org_id,
+                "opd_id": opd_id,
+                "weekday": weekday,
+                "opens": opens,
+                "closes": closes,
+            }
         )
-    conn.execute(delete(s.business_hours).where(s.business_hours.c.organization_id == org_id))
+    conn.execute(
+        delete(s.business_hours).where(
+            s.business_hours.c.organization_id == org_id, _same_opd(opd_id)
+        )
+    )
     if rows:
         conn.execute(insert(s.business_hours), rows)
-    return hours(conn, org_id)
+    return hours(conn, org_id, opd_id)
 
 
 # -- areas -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import os
 import tomllib
 import zoneinfo
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -127,11 +128,35 @@ class TrackingSettings(_Section):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError("expected a time zone like Asia/Jakarta, Asia/Makassar") from None
-        return value
+        return _zone(value)
+
+
+#: SLA presets (hub/deadlines.py has their deadlines).
+Preset = Literal["lapor", "lapor-60", "1x24", "2x24", "3x24"]
+
+
+class SlaSettings(_Section):
+    """Response-time deadlines and the working time they are counted in (hub/sla.py)."""
+
+    timezone: str = "Asia/Jakarta"  # the city's clock: office hours, working days, report days
+    policy: Preset = "lapor"  # deadlines of the cases no OPD/category policy covers
+    warn_at_pct: int = Field(80, ge=1, le=99)  # warn when this much of the time is used
+    days_off: tuple[date, ...] = ()  # the city's own days off (HUT Kota...), besides national
+    national_holidays: bool = True  # public holidays and cuti bersama are days off
+    check_seconds: float = Field(30, gt=0)  # how often deadlines are checked for alerts
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return _zone(value)
+
+
+def _zone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError("expected a time zone like Asia/Jakarta, Asia/Makassar") from None
+    return value
 
 
 class Settings(_Section):
@@ -145,6 +170,7 @@ class Settings(_Section):
     assignment: AssignmentSettings = AssignmentSettings()
     cases: CaseSettings = CaseSettings()
     tracking: TrackingSettings = TrackingSettings()
+    sla: SlaSettings = SlaSettings()
     opds: tuple[OpdSettings, ...] = ()
     inboxes: tuple[InboxSettings, ...] = ()
 

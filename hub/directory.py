@@ -38,6 +38,8 @@ class Directory:
     inboxes: dict[int, InboxRef] = field(default_factory=dict)
     #: Seconds of free-form replies after a resident's message, by channel kind (WhatsApp).
     reply_windows: dict[str, float] = field(default_factory=dict)
+    #: Warn of a deadline when this fraction of its time is used ([sla] warn_at_pct).
+    sla_warn: float = 0.8
     _by_key: dict[str, InboxRef] = field(default_factory=dict, repr=False)
 
     def opd_by_slug(self, slug: str) -> Opd | None:

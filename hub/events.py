@@ -6,6 +6,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,17 @@ class Typing:
     skip_sid: str | None = None  # the socket that is typing does not need to hear it
 
 
-Event = MessageCreated | ConversationChanged | Typing
+@dataclass(frozen=True)
+class SlaAlert:
+    """A deadline of a case is near (warning) or passed (breach): hub/sla.py."""
+
+    conversation: dict[str, Any]
+    kind: str  # response | resolution
+    level: str  # warning | breach
+    due_at: datetime
+
+
+Event = MessageCreated | ConversationChanged | Typing | SlaAlert
 Listener = Callable[[Any], Awaitable[None]]
 
 

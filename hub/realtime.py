@@ -19,8 +19,8 @@ import socketio
 
 from hub.auth import SESSION_COOKIE, Action, Auth, Denied, Principal, authorize
 from hub.cases import CaseError
-from hub.events import ConversationChanged, EventBus, MessageCreated, Typing
-from hub.models import Status
+from hub.events import ConversationChanged, EventBus, MessageCreated, SlaAlert, Typing
+from hub.models import Status, iso
 from hub.resolve import FollowUp
 from hub.service import PAGE_MAX, HubService
 from hub.store.db import StorageUnavailable
@@ -308,6 +308,7 @@ class FanOut:
         bus.subscribe(MessageCreated, self.on_message)
         bus.subscribe(ConversationChanged, self.on_conversation)
         bus.subscribe(Typing, self.on_typing)
+        bus.subscribe(SlaAlert, self.on_sla)
 
     async def on_message(self, event: MessageCreated) -> None:
         conv = event.conversation
@@ -343,6 +344,12 @@ class FanOut:
         await self.sio.emit(name, shape(conv), to="admins", namespace=AGENT_NS)
         hidden = [r for r in rooms if r != "admins"]
         await self.sio.emit(name, shape(for_opd(conv)), to=hidden, namespace=AGENT_NS)
+
+    async def on_sla(self, event: SlaAlert) -> None:
+        """A deadline near or passed: to the case's OPD (its officers and supervisors) and
+        the coordinators, for a badge and a sound."""
+        alert = {"kind": event.kind, "level": event.level, "due_at": iso(event.due_at)}
+        await self._to_agents("sla", event.conversation, lambda c: {**alert, "conversation": c})
 
     async def on_typing(self, event: Typing) -> None:
         payload: dict[str, Any] = {

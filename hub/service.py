@@ -15,6 +15,7 @@ from sqlalchemy import Connection, insert, select, update
 from hub import cases, entries, ingest, resolve, templates
 from hub.auth import Principal, VisitorTokens
 from hub.channel import Accepted, Channel, HubUnavailable, InboundRejected, Thread
+from hub.config import SlaSettings
 from hub.desk import Desk
 from hub.directory import (
     Directory,
@@ -35,6 +36,7 @@ from hub.models import (
 )
 from hub.reads import PAGE_MAX, AgentReads
 from hub.resolve import FollowUp
+from hub.sla import SlaKeeper
 from hub.store import queries
 from hub.store import schema as s
 from hub.store.db import StorageUnavailable, Store
@@ -59,6 +61,7 @@ class HubService(AgentReads):
         *,
         max_message_length: int,
         media: MediaStore,
+        sla: SlaSettings | None = None,
     ) -> None:
         self.store = store
         self.media = media
@@ -67,6 +70,7 @@ class HubService(AgentReads):
         self.limits = ingest.Limits(max_length=max_message_length)
         self.directory = Directory()
         self.desk = Desk(self)
+        self.sla = SlaKeeper(self, sla or SlaSettings())
         self.channels: dict[str, Channel] = {}
         self.sio: Any = None
         self.on_outbound: Callable[[], None] = lambda: None  # wakes the outbox relay
@@ -82,6 +86,7 @@ class HubService(AgentReads):
             for kind, channel in self.channels.items()
             if channel.reply_window is not None
         }
+        self.directory.sla_warn = self.sla.settings.warn_at_pct / 100
         self._dispatcher = asyncio.create_task(self._dispatch(), name="kanal-events")
 
     async def stop(self) -> None:

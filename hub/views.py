@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hub.auth import Principal
+from hub.deadlines import warn_at
 from hub.directory import Directory
 from hub.models import iso
 
@@ -69,6 +70,21 @@ def conversation_view(
         "csat": c.get("csat"),
         "csat_comment": c.get("csat_comment"),
         "csat_at": iso(c.get("csat_at")),
+        "sla": sla_view(c, directory),
+    }
+
+
+def sla_view(c: Any, directory: Directory) -> dict[str, Any] | None:
+    """The case's deadlines and when to warn of them (hub/sla.py sets them)."""
+    response, resolution = c.get("response_due_at"), c.get("due_at")
+    if response is None or resolution is None:
+        return None
+    created, warn = c["created_at"], directory.sla_warn
+    return {
+        "response_due_at": iso(response),
+        "response_warn_at": iso(warn_at(created, response, warn)),
+        "resolution_due_at": iso(resolution),
+        "resolution_warn_at": iso(warn_at(created, resolution, warn)),
     }
 
 

@@ -16,6 +16,7 @@ from hub.api import (
     health,
     media,
     openapi,
+    reports,
     track,
 )
 
@@ -57,6 +58,11 @@ ROUTES = [
     ("POST", "/api/v1/admin/inboxes", admin.create_inbox),
     ("PATCH", "/api/v1/admin/inboxes/{inbox_id}", admin.update_inbox),
     ("POST", "/api/v1/admin/inboxes/{inbox_id}/rotate", admin.rotate_inbox),
+    ("GET", "/api/v1/reports/response-times", reports.response_times),
+    ("GET", "/api/v1/reports/backlog", reports.backlog),
+    ("GET", "/api/v1/admin/sla-policies", reports.list_policies),
+    ("PUT", "/api/v1/admin/sla-policies", reports.put_policy),
+    ("DELETE", "/api/v1/admin/sla-policies/{policy_id}", reports.delete_policy),
     ("GET", "/api/v1/admin/business-hours", catalog.get_hours),
     ("PUT", "/api/v1/admin/business-hours", catalog.put_hours),
     ("GET", "/api/v1/categories", catalog.list_categories),

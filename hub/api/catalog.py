@@ -111,8 +111,11 @@ async def delete_canned(request: web.Request) -> web.Response:
 # -- business hours ----------------------------------------------------------------------
 @allow(Action.ADMIN)
 async def get_hours(request: web.Request) -> web.Response:
-    org = _org(request)
-    return web.json_response({"days": await _read(request, lambda c: catalog.hours(c, org))})
+    """The organisation's week, or with ?opd=slug that OPD's own week (empty: it works
+    the organisation's)."""
+    org, opd = _org(request), _hours_opd(request)
+    days = await _read(request, lambda c: catalog.hours(c, org, opd))
+    return web.json_response({"days": days})
 
 
 @allow(Action.ADMIN)
@@ -123,9 +126,20 @@ async def put_hours(request: web.Request) -> web.Response:
     days = data["days"]
     if not all(isinstance(d, dict) for d in days):
         raise AdminError("bad_request", "days must be a list of objects")
-    org = _org(request)
-    saved = await _write(request, lambda c: catalog.set_hours(c, org, days))
+    org, opd = _org(request), _hours_opd(request)
+    saved = await _write(request, lambda c: catalog.set_hours(c, org, days, opd))
+    await request.app[SERVICE].sla.reload_open()
     return web.json_response({"days": saved})
+
+
+def _hours_opd(request: web.Request) -> int | None:
+    slug = request.query.get("opd")
+    if not slug:
+        return None
+    opd = request.app[SERVICE].directory.opd_by_slug(slug)
+    if opd is None:
+        raise AdminError("unknown_opd", f"no OPD {slug!r}")
+    return opd.id
 
 
 # -- areas -------------------------------------------------------------------------------

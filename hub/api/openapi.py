@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from hub.api import openapi_admin
+from hub.api import openapi_admin, openapi_reports
 from hub.api.deps import public
 
 
@@ -42,7 +42,15 @@ SCHEMAS: dict[str, Any] = {
             "error": {
                 "type": "object",
                 "required": ["code", "message"],
-                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "tracking_code": {
+                        "type": "string",
+                        "description": "409 conflict of an entry: the resident's open case",
+                    },
+                    "conversation_id": {"type": "integer"},
+                },
             }
         },
     },
@@ -142,6 +150,11 @@ SCHEMAS: dict[str, Any] = {
             },
             "csat_comment": {"type": ["string", "null"]},
             "csat_at": NULLABLE_TIME,
+            "sla": {
+                "type": ["object", "null"],
+                "description": "deadlines: response_due_at, resolution_due_at, and when to warn "
+                "of them (response_warn_at, resolution_warn_at)",
+            },
         },
     },
     "PublicCase": {
@@ -463,7 +476,13 @@ PATHS: dict[str, Any] = {
                         "inbox": {
                             "type": "string",
                             "description": "a manual inbox (default: the first), or a WhatsApp "
-                            "inbox to reply through (needs phone)",
+                            "inbox to reply through (needs phone or contact), or a Telegram "
+                            "inbox (needs contact)",
+                        },
+                        "contact": {
+                            "type": "integer",
+                            "description": "a resident the hub knows: replies go to their "
+                            "identity on the inbox's channel; phone is then only a detail",
                         },
                         "name": {"type": "string"},
                         "phone": {"type": "string"},
@@ -487,6 +506,9 @@ PATHS: dict[str, Any] = {
                 ),
                 "200": _json({"properties": {"conversation": _ref("Conversation")}}, "Already"),
                 "400": ERROR,
+                "403": ERROR,
+                "404": ERROR,
+                "409": ERROR,
                 "422": ERROR,
             },
         }
@@ -660,14 +682,14 @@ DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "Kanal REST API", "version": "1"},
     "components": {
-        "schemas": {**SCHEMAS, **openapi_admin.SCHEMAS},
+        "schemas": {**SCHEMAS, **openapi_admin.SCHEMAS, **openapi_reports.SCHEMAS},
         "securitySchemes": {
             "session": {"type": "apiKey", "in": "cookie", "name": "kanal_session"},
             "bearer": {"type": "http", "scheme": "bearer"},
         },
     },
     "security": [{"session": []}, {"bearer": []}],
-    "paths": {**PATHS, **openapi_admin.PATHS},
+    "paths": {**PATHS, **openapi_admin.PATHS, **openapi_reports.PATHS},
 }
 
 

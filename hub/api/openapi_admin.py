@@ -37,6 +37,12 @@ ERROR = _json(_ref("Error"), "Error")
 STR = {"type": "string"}
 BOOL = {"type": "boolean"}
 INT = {"type": "integer"}
+HOURS_OPD = {
+    "name": "opd",
+    "in": "query",
+    "schema": STR,
+    "description": "an OPD's own week (empty: it works the organisation's)",
+}
 OPD_REF = {"type": ["integer", "null"], "description": "an OPD id; null: none (every OPD)"}
 NO_CONTENT = {"204": {"description": "Deleted"}, "404": ERROR}
 ROLE = {"enum": ["admin", "supervisor", "agent"]}
@@ -249,12 +255,14 @@ PATHS: dict[str, Any] = {
     "/api/v1/admin/business-hours": {
         "get": {
             "summary": "Working hours per weekday; a day not listed is closed",
+            "parameters": [HOURS_OPD],
             "responses": {
                 "200": _json(_obj({"days": {"type": "array", "items": _ref("BusinessDay")}}))
             },
         },
         "put": {
             "summary": "Replace the whole week",
+            "parameters": [HOURS_OPD],
             "requestBody": _json(
                 _obj({"days": {"type": "array", "items": _ref("BusinessDay")}}, ["days"])
             ),

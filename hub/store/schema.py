@@ -219,6 +219,8 @@ conversation = Table(
     Column("last_inbound_at", UtcDateTime, nullable=True),
     Column("first_response_at", UtcDateTime, nullable=True),
     Column("resolved_at", UtcDateTime, nullable=True),
+    # Deadlines (hub/sla.py): the first response's, and the follow-up's (due_at).
+    Column("response_due_at", UtcDateTime, nullable=True),
     Column("due_at", UtcDateTime, nullable=True),
     Column("csat", Integer, nullable=True),
     Column("csat_comment", Text, nullable=True),
@@ -397,12 +399,17 @@ canned_response = Table(
 business_hours = Table(
     "business_hours",
     metadata,
-    # When OPDs work, per weekday (0 Monday .. 6 Sunday); none for a day: closed.
-    Column("organization_id", ForeignKey("organization.id"), primary_key=True),
-    Column("weekday", Integer, primary_key=True),
+    # When the offices work, per weekday (0 Monday .. 6 Sunday); none for a day: closed.
+    # Rows without an OPD are the organisation's week; an OPD with rows of its own (a
+    # call centre open every day) works by those instead.
+    _pk(),
+    Column("organization_id", ForeignKey("organization.id"), nullable=False),
+    Column("opd_id", ForeignKey("opd.id", ondelete="CASCADE"), nullable=True),
+    Column("weekday", Integer, nullable=False),
     Column("opens", String(5), nullable=False),  # "08:00", local time
     Column("closes", String(5), nullable=False),
     CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+    UniqueConstraint("organization_id", "opd_id", "weekday"),
 )
 
 area = Table(
@@ -414,6 +421,86 @@ area = Table(
     Column("kecamatan", String(100), nullable=False),
     Column("kelurahan", String(100), nullable=False),
     UniqueConstraint("organization_id", "kecamatan", "kelurahan"),
+)
+
+
+sla_policy = Table(
+    "sla_policy",
+    metadata,
+    # The deadlines of an OPD's cases, perhaps of one category only; the most specific
+    # policy wins (hub/sla.py). Units: working_days | working_hours | hours (wall clock).
+    _pk(),
+    Column("organization_id", ForeignKey("organization.id"), nullable=False),
+    Column("opd_id", ForeignKey("opd.id", ondelete="CASCADE"), nullable=True),
+    Column("category", String(100), nullable=True),
+    Column("preset", String(20), nullable=True),  # the preset it was made from, if any
+    Column("response_amount", Integer, nullable=False),
+    Column("response_unit", String(15), nullable=False),
+    Column("resolution_amount", Integer, nullable=False),
+    Column("resolution_unit", String(15), nullable=False),
+    _created(),
+    CheckConstraint("response_amount > 0 AND resolution_amount > 0", name="amounts"),
+    UniqueConstraint("organization_id", "opd_id", "category"),
+)
+
+case_sla = Table(
+    "case_sla",
+    metadata,
+    # Response-time facts, one row per case, kept by hub/sla.py as the case moves: what
+    # reports and exports read (never recomputed from the history on a page load).
+    # Durations in seconds: *_s in office time (working days and hours), *_wall_s on the
+    # clock.
+    Column(
+        "conversation_id",
+        ForeignKey("conversation.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("opd_id", ForeignKey("opd.id"), nullable=False),
+    Column("agent_id", ForeignKey("agent.id"), nullable=True),  # who answered first
+    Column("channel", String(20), nullable=False),
+    Column("category", String(100), nullable=True),
+    Column("kelurahan", String(100), nullable=True),
+    Column("status", String(10), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("day", String(10), nullable=False),  # local date of creation, YYYY-MM-DD
+    Column("first_response_at", UtcDateTime, nullable=True),
+    Column("first_response_s", Integer, nullable=True),
+    Column("first_response_wall_s", Integer, nullable=True),
+    Column("resolved_at", UtcDateTime, nullable=True),
+    Column("resolution_s", Integer, nullable=True),
+    Column("resolution_wall_s", Integer, nullable=True),
+    Column("response_due_at", UtcDateTime, nullable=True),
+    Column("resolution_due_at", UtcDateTime, nullable=True),
+    Column("response_met", Boolean, nullable=True),  # None: not answered and not yet due
+    Column("resolution_met", Boolean, nullable=True),
+    Column("csat", Integer, nullable=True),
+    # Live alerts: the ones already pushed (bits, hub/sla.py) and when the next one is due.
+    Column("alerts", Integer, nullable=False, server_default=text("0")),
+    Column("next_alert_at", UtcDateTime, nullable=True, index=True),
+    Column("seq", Integer, nullable=False),  # the case's last_seq these facts have seen
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_case_sla_day", "day", "opd_id"),
+    Index("ix_case_sla_open", "status", "opd_id"),
+)
+
+sla_response = Table(
+    "sla_response",
+    metadata,
+    # Every answer to a resident who was waiting: from their first unanswered message
+    # (seq) to the officer's public reply.
+    Column(
+        "conversation_id",
+        ForeignKey("conversation.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("seq", Integer, primary_key=True),
+    Column("opd_id", ForeignKey("opd.id"), nullable=False),
+    Column("agent_id", ForeignKey("agent.id"), nullable=True),
+    Column("asked_at", UtcDateTime, nullable=False),
+    Column("answered_at", UtcDateTime, nullable=False),
+    Column("business_s", Integer, nullable=False),
+    Column("wall_s", Integer, nullable=False),
+    Index("ix_sla_response_opd", "opd_id", "answered_at"),
 )
 
 

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from hub import catalog
+from hub import catalog, deadlines
 from hub.api import ROUTES
 from hub.auth import RULES, Action
 from hub.models import Role
@@ -96,6 +96,7 @@ async def admin_fixtures(hub: Any) -> dict[str, str]:
                 catalog.create_canned(conn, org, "salam", "Halo {nama}", None)["id"]
             ),
             "{area_id}": str(catalog.add_area(conn, org, "Sirimau", "Batu Merah")["id"]),
+            "{policy_id}": str(deadlines.save(conn, org, pupr, None, {"preset": "1x24"})),
         }
 
     return await hub.store.write(job)
