@@ -1,5 +1,6 @@
-"""`kanal demo`: Pemerintah Kota Contoh with five OPDs, a widget inbox each, agents and cases,
-and the city's lists: categories, canned responses, business hours, kecamatan and kelurahan.
+"""`kanal demo`: Pemerintah Kota Contoh with five OPDs, a widget inbox each, agents and cases
+(four live ones and eight weeks of past ones, hub/demo_history.py), and the city's lists:
+categories, canned responses, business hours, kecamatan and kelurahan.
 
 Kota Contoh is modelled on Kota Ambon: its five kecamatan, and kelurahan and negeri/desa
 that lie in them."""
@@ -12,6 +13,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from hub import catalog
 from hub.auth import add_agent
+from hub.demo_history import seed_history
 from hub.directory import ensure_opd, ensure_organization, load_directory
 from hub.ingest import accept_inbound
 from hub.models import Inbound, Role, Sender, utcnow
@@ -170,6 +172,7 @@ def seed(conn: Connection) -> None:
         assert inbox is not None
         item = Inbound(Sender(visitor, name=resident), text=text, client_id=f"demo-{visitor}")
         accept_inbound(conn, directory, inbox, item)
+    seed_history(conn, directory, [k for names in AREAS.values() for k in names])
 
 
 def seed_lists(conn: Connection, org_id: int, opd_ids: dict[str, int]) -> None:

@@ -362,6 +362,7 @@ class SlaKeeper:
         #: to a case that did not otherwise change needs no recompute.
         self._seen: OrderedDict[int, tuple[Any, ...]] = OrderedDict()
         self._tasks: list[asyncio.Task[None]] = []
+        self._busy = asyncio.Lock()
 
     def subscribe(self, bus: EventBus) -> None:
         bus.subscribe(MessageCreated, self.on_message)
@@ -413,12 +414,18 @@ class SlaKeeper:
     async def flush(self) -> int:
         """Recompute the facts of the cases marked so far (tests call it to wait for them)."""
         done = 0
-        while self._dirty:
-            batch = sorted(self._dirty)[:BATCH]
-            self._dirty.difference_update(batch)
-            await self._refresh(batch)
-            done += len(batch)
-        return done
+        while True:
+            async with self._busy:  # one batch at a time; also waits for one in flight
+                if not self._dirty:
+                    return done
+                batch = sorted(self._dirty)[:BATCH]
+                self._dirty.difference_update(batch)
+                try:
+                    await self._refresh(batch)
+                except BaseException:
+                    self._dirty.update(batch)  # kept for the next try
+                    raise
+                done += len(batch)
 
     async def _refresh(self, ids: list[int]) -> None:
         assert self.context is not None

@@ -27,13 +27,15 @@ def test_demo_loads_once_and_prints_the_logins(tmp_path: Path) -> None:
     first = kanal(tmp_path, "demo", "--if-empty")
     assert first.returncode == 0, first.stderr
     assert "admin@kanal.local" in first.stdout and "kanal-demo" in first.stdout
+    cases = count(tmp_path, s.conversation)
+    assert cases > 4 * 7 * 4  # the four live cases and eight weeks of past ones
     again = kanal(tmp_path, "demo", "--if-empty")
     assert "already has data" in again.stdout
     assert count(tmp_path, s.opd) == 5
     assert count(tmp_path, s.inbox) == 6  # a widget per OPD and the offline inbox
     assert kanal(tmp_path, "demo").returncode == 0
     assert count(tmp_path, s.agent) == 6
-    assert count(tmp_path, s.conversation) == 4
+    assert count(tmp_path, s.conversation) == cases
 
 
 def test_agent_add_and_token_create(tmp_path: Path) -> None:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
+from aiohttp.test_utils import TestServer
 from sqlalchemy import create_engine, select
 
-from hub import catalog, demo
+from hub import catalog, demo, reports
+from hub.app import create_app
+from hub.config import load_settings
+from hub.keys import SERVICE
+from hub.reports import Query
 from hub.store import schema as s
 from hub.store.migrate import upgrade
 
@@ -46,3 +52,38 @@ def test_the_demo_city_is_ambon_shaped_and_seeding_twice_adds_nothing(tmp_path: 
         (4, "16:30"),
     ]
     assert [c.slug for c in coordinators] == ["diskominfo"]
+
+
+async def test_the_past_cases_give_the_dashboard_figures(tmp_path: Path) -> None:
+    """Eight weeks of past cases: the SLA keeper computes their facts at start, and every
+    OPD with officers has answered, resolved and rated cases to rank."""
+    upgrade(f"sqlite+aiosqlite:///{tmp_path / 'kanal.db'}")
+    engine = create_engine(f"sqlite:///{tmp_path / 'kanal.db'}")
+    with engine.begin() as conn:
+        demo.seed(conn)
+    engine.dispose()
+    settings = load_settings(
+        env={
+            "KANAL_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path / 'kanal.db'}",
+            "KANAL_SERVER__DATA_DIR": str(tmp_path / "data"),
+        }
+    )
+    app = create_app(settings)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        service = app[SERVICE]
+        await service.sla.catch_up()
+        await service.sla.flush()
+        today = date.today()
+        query = Query("opd", today - timedelta(days=70), today)
+        items = await service.store.read(
+            lambda c: reports.response_times(c, service.directory, query)
+        )
+    finally:
+        await server.close()
+    ranked = {i["label"]: i for i in items}
+    assert set(ranked) >= {"Dinas Pekerjaan Umum dan Penataan Ruang", "Dinas Perhubungan"}
+    for item in ranked.values():
+        assert item["responded"] > 0 and item["first_response_median_s"] is not None
+        assert item["resolution_median_s"] is not None and item["csat_avg"] is not None
