@@ -16,6 +16,7 @@ from sqlalchemy import Connection, insert, select
 from hub.directory import Directory
 from hub.models import Status, utcnow
 from hub.store import schema as s
+from hub.store.queries import new_id
 from hub.tracking import ALPHABET, LENGTH, PREFIX
 
 DAYS = 56
@@ -141,9 +142,7 @@ def _write(
     arrival, answered, resolved = case["arrival"], case["answered"], case["resolved"]
     closed = resolved is not None and now - resolved > timedelta(days=7)
     status = Status.CLOSED if closed else Status.RESOLVED if resolved else Status.OPEN
-    contact = conn.execute(
-        insert(s.contact).values(name=None, created_at=arrival)
-    ).inserted_primary_key[0]
+    contact = new_id(conn, insert(s.contact).values(name=None, created_at=arrival))
     conn.execute(
         insert(s.contact_identity).values(
             contact_id=contact,
@@ -158,7 +157,8 @@ def _write(
     if resolved is not None:
         thread.append(("out", resolved, FOLLOW_UP))
     last = thread[-1][1]
-    conv = conn.execute(
+    conv = new_id(
+        conn,
         insert(s.conversation).values(
             tracking_code=_code(n),
             inbox_id=inbox_id,
@@ -179,8 +179,8 @@ def _write(
             csat=case["csat"],
             csat_at=resolved + timedelta(hours=2) if case["csat"] and resolved else None,
             last_seq=len(thread),
-        )
-    ).inserted_primary_key[0]
+        ),
+    )
     conn.execute(
         insert(s.message),
         [

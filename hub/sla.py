@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -31,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from hub import deadlines
+from hub import deadlines, rollups
 from hub.config import SlaSettings
 from hub.deadlines import Policies, warn_at
 from hub.directory import Directory
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 #: case_sla.alerts bits: the alerts already pushed.
 RESPONSE_WARNED, RESPONSE_BREACHED, RESOLUTION_WARNED, RESOLUTION_BREACHED = 1, 2, 4, 8
 BATCH = 200
+ROLL_SECONDS = 60.0  # how often changed months' report rollups are rebuilt
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ def refresh(
     conn.execute(delete(s.case_sla).where(s.case_sla.c.conversation_id.in_(list(cases))))
     if facts:
         conn.execute(insert(s.case_sla), facts)
+        rollups.mark(conn, {rollups.month_of(fact["day"]) for fact in facts})
     if responses:
         conn.execute(insert(s.sla_response), responses)
     if moved:
@@ -298,6 +301,7 @@ def due_alerts(conn: Connection, directory: Directory, warn: float, now: datetim
         select(s.case_sla).where(f.next_alert_at <= now).order_by(f.next_alert_at).limit(BATCH)
     ).all()
     pending: list[tuple[int, str, str, datetime]] = []
+    months: set[str] = set()
     for row in rows:
         alerts, latest = row.alerts, {}
         for at, bit in _steps(row, warn):
@@ -319,7 +323,10 @@ def due_alerts(conn: Connection, directory: Directory, warn: float, now: datetim
         conn.execute(
             update(s.case_sla).where(f.conversation_id == row.conversation_id).values(**values)
         )
+        if "response_met" in values or "resolution_met" in values:
+            months.add(rollups.month_of(row.day))
         pending += [(row.conversation_id, kind, lv, due) for kind, (lv, due) in latest.items()]
+    rollups.mark(conn, months)
     if not pending:
         return []
     c = s.conversation.c
@@ -373,6 +380,7 @@ class SlaKeeper:
         self._tasks = [
             asyncio.create_task(self._keep(), name="kanal-sla-facts"),
             asyncio.create_task(self._watch(), name="kanal-sla-alerts"),
+            asyncio.create_task(self._roll(), name="kanal-sla-rollups"),
         ]
 
     async def stop(self) -> None:
@@ -454,6 +462,18 @@ class SlaKeeper:
             self.service.emit(SlaAlert(alert.conversation, alert.kind, alert.level, alert.due_at))
         return len(due)
 
+    async def roll(self) -> int:
+        """Rebuild the monthly rollups whose facts changed; how many months. Each is built
+        on a read connection and stored in one short write (hub/rollups.py)."""
+        store = self.service.store
+        months = await store.read(rollups.stale)
+        for month, version in months:
+            built = await store.read(functools.partial(rollups.build, month=month))
+            await store.write(
+                functools.partial(rollups.store, month=month, version=version, rows=built)
+            )
+        return len(months)
+
     async def catch_up(self) -> None:
         self.mark(await self.service.store.read(stale))
 
@@ -472,6 +492,14 @@ class SlaKeeper:
                 log.exception("keeping SLA facts failed; trying again later")
                 await asyncio.sleep(5)
                 self._wake.set()
+
+    async def _roll(self) -> None:
+        while True:
+            await asyncio.sleep(ROLL_SECONDS)
+            try:
+                await self.roll()
+            except Exception:
+                log.exception("rebuilding report rollups failed; trying again later")
 
     async def _watch(self) -> None:
         while True:

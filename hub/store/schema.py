@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -501,6 +502,42 @@ sla_response = Table(
     Column("business_s", Integer, nullable=False),
     Column("wall_s", Integer, nullable=False),
     Index("ix_sla_response_opd", "opd_id", "answered_at"),
+)
+
+
+sla_rollup = Table(
+    "sla_rollup",
+    metadata,
+    # Report figures of one month of arrivals, per OPD and grouping (hub/rollups.py):
+    # counts, and the sorted durations (packed 32-bit integers) that exact percentiles of
+    # any set of months are computed from. Rebuilt from case_sla when a month changes.
+    _pk(),
+    Column("month", String(7), nullable=False),  # YYYY-MM, local
+    Column("opd_id", ForeignKey("opd.id", ondelete="CASCADE"), nullable=False),
+    Column("dim", String(10), nullable=False),  # opd | agent | channel | category | ...
+    Column("key", String(100), nullable=True),
+    Column("cases", Integer, nullable=False),
+    Column("responded", Integer, nullable=False),
+    Column("open", Integer, nullable=False),
+    Column("decided", Integer, nullable=False),
+    Column("met", Integer, nullable=False),
+    Column("csat_sum", Integer, nullable=False),
+    Column("csat_n", Integer, nullable=False),
+    Column("first_s", LargeBinary, nullable=False),
+    Column("first_wall_s", LargeBinary, nullable=False),
+    Column("resolution_s", LargeBinary, nullable=False),
+    Column("resolution_wall_s", LargeBinary, nullable=False),
+    Index("ix_sla_rollup_month", "month", "dim", "opd_id"),
+)
+
+sla_month = Table(
+    "sla_month",
+    metadata,
+    # Which months' rollups can be used: a fact change bumps `version`; a rebuild records
+    # the version it was built from. Clean when they are equal.
+    Column("month", String(7), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("built_version", Integer, nullable=False, server_default=text("0")),
 )
 
 

@@ -1,0 +1,247 @@
+"""Monthly rollups of the SLA facts: what keeps a report over a year as fast as one over a
+week.
+
+For each month of arrivals, OPD and grouping (opd, agent, channel, category, kelurahan,
+day) a rollup row holds the counts and the sorted durations of its cases. A report over
+whole months merges rollup rows; the days of a range that do not fill a month, and months
+whose facts changed since their rollup was built, are read from the facts themselves. The
+durations are kept whole (not bucketed), so a percentile over merged months is the exact
+nearest-rank value: a rollup is only a faster way to read the same facts.
+
+A fact change bumps its month's version (mark); the SlaKeeper rebuilds changed months in
+the background (build on a read connection, then store in one short write), and a month
+is used only while its rollup was built from its current version.
+"""
+
+from __future__ import annotations
+
+import sys
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+
+from hub.models import OPEN_STATUSES
+from hub.store import schema as s
+
+#: The groupings kept, and the fact column each groups by.
+DIMS = {
+    "opd": "opd_id",
+    "agent": "agent_id",
+    "channel": "channel",
+    "category": "category",
+    "kelurahan": "kelurahan",
+    "day": "day",
+}
+INT_KEYS = ("opd", "agent")
+DURATIONS = ("first_response_s", "first_response_wall_s", "resolution_s", "resolution_wall_s")
+BLOBS = ("first_s", "first_wall_s", "resolution_s", "resolution_wall_s")
+
+
+def pack(values: list[int]) -> bytes:
+    """Sorted 32-bit integers, little-endian (the same bytes on every machine)."""
+    packed = array("i", sorted(values))
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return packed.tobytes()
+
+
+def unpack(blob: bytes) -> array[int]:
+    values = array("i")
+    values.frombytes(blob)
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values
+
+
+# -- months ------------------------------------------------------------------------------
+def month_of(day: str) -> str:
+    return day[:7]
+
+
+def month_days(month: str) -> tuple[date, date]:
+    first = date.fromisoformat(f"{month}-01")
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+def split(start: date, end: date) -> tuple[list[str], list[tuple[date, date]]]:
+    """The whole months inside [start, end], and the day ranges left at its edges."""
+    months: list[str] = []
+    edges: list[tuple[date, date]] = []
+    day = start
+    while day <= end:
+        month = day.isoformat()[:7]
+        first, last = month_days(month)
+        if day == first and last <= end:
+            months.append(month)
+        else:
+            edges.append((day, min(last, end)))
+        day = last + timedelta(days=1)
+    return months, edges
+
+
+def mark(conn: Connection, months: Iterable[str]) -> None:
+    """These months' facts changed: their rollups are stale until rebuilt."""
+    m = s.sla_month.c
+    for month in sorted(set(months)):
+        bumped = conn.execute(
+            update(s.sla_month).where(m.month == month).values(version=m.version + 1)
+        ).rowcount
+        if not bumped:
+            conn.execute(insert(s.sla_month).values(month=month, version=1, built_version=0))
+
+
+def stale(conn: Connection) -> list[tuple[str, int]]:
+    """(month, version) of the months to rebuild, oldest first."""
+    m = s.sla_month.c
+    rows = conn.execute(
+        select(m.month, m.version).where(m.version != m.built_version).order_by(m.month)
+    )
+    return [(r.month, r.version) for r in rows]
+
+
+def clean(conn: Connection, months: list[str]) -> set[str]:
+    """Those of the months whose rollups match their facts."""
+    if not months:
+        return set()
+    m = s.sla_month.c
+    rows = conn.execute(select(m.month).where(m.month.in_(months), m.version == m.built_version))
+    return set(rows.scalars())
+
+
+# -- building ----------------------------------------------------------------------------
+@dataclass
+class Figures:
+    """Counts and durations of a set of cases: one rollup row, or a report item while
+    it is added up."""
+
+    cases: int = 0
+    responded: int = 0
+    open: int = 0
+    decided: int = 0
+    met: int = 0
+    csat_sum: int = 0
+    csat_n: int = 0
+    durations: tuple[list[int], list[int], list[int], list[int]] = field(
+        default_factory=lambda: ([], [], [], [])
+    )
+
+    def add_case(
+        self, first: Any, first_wall: Any, resolution: Any, resolution_wall: Any, met: Any,
+        status: str, csat: Any,
+    ) -> None:  # fmt: skip
+        self.cases += 1
+        if first is not None:
+            self.responded += 1
+            self.durations[0].append(first)
+            self.durations[1].append(first_wall)
+        if resolution is not None:
+            self.durations[2].append(resolution)
+            self.durations[3].append(resolution_wall)
+        if met is not None:
+            self.decided += 1
+            self.met += bool(met)
+        if status in OPEN_STATUSES:
+            self.open += 1
+        if csat is not None:
+            self.csat_sum += csat
+            self.csat_n += 1
+
+    def add_rollup(self, row: Any) -> None:
+        self.cases += row.cases
+        self.responded += row.responded
+        self.open += row.open
+        self.decided += row.decided
+        self.met += row.met
+        self.csat_sum += row.csat_sum
+        self.csat_n += row.csat_n
+        for kept, blob in zip(self.durations, (getattr(row, b) for b in BLOBS), strict=True):
+            kept.extend(unpack(blob))
+
+
+_FACT_COLUMNS = [
+    *(getattr(s.case_sla.c, column) for column in DIMS.values()),
+    *(getattr(s.case_sla.c, d) for d in DURATIONS),
+    s.case_sla.c.response_met,
+    s.case_sla.c.status,
+    s.case_sla.c.csat,
+]
+
+
+def build(conn: Connection, month: str) -> list[dict[str, Any]]:
+    """The rollup rows of one month, from its facts (a read: no lock held)."""
+    first, last = month_days(month)
+    f = s.case_sla.c
+    query = select(*_FACT_COLUMNS).where(f.day >= first.isoformat(), f.day <= last.isoformat())
+    groups: dict[tuple[int, str, Any], Figures] = {}
+    dims = list(DIMS)
+    for row in conn.execute(query):
+        opd_id, case = row[0], row[len(dims) :]
+        for dim, key in zip(dims, row[: len(dims)], strict=True):
+            figures = groups.get((opd_id, dim, key))
+            if figures is None:
+                figures = groups[(opd_id, dim, key)] = Figures()
+            figures.add_case(*case)
+    return [
+        {
+            "month": month,
+            "opd_id": opd_id,
+            "dim": dim,
+            "key": None if key is None else str(key),
+            "cases": g.cases,
+            "responded": g.responded,
+            "open": g.open,
+            "decided": g.decided,
+            "met": g.met,
+            "csat_sum": g.csat_sum,
+            "csat_n": g.csat_n,
+            **{blob: pack(values) for blob, values in zip(BLOBS, g.durations, strict=True)},
+        }
+        for (opd_id, dim, key), g in groups.items()
+    ]
+
+
+def store(conn: Connection, month: str, version: int, rows: list[dict[str, Any]]) -> None:
+    """Replace the month's rollups with rows built from `version` of its facts (if the
+    facts changed since, the month stays stale and is built again)."""
+    conn.execute(delete(s.sla_rollup).where(s.sla_rollup.c.month == month))
+    if rows:
+        conn.execute(insert(s.sla_rollup), rows)
+    conn.execute(
+        update(s.sla_month).where(s.sla_month.c.month == month).values(built_version=version)
+    )
+
+
+def rebuild_all(conn: Connection) -> int:
+    """Build every stale month in this transaction (tools and benchmarks); how many."""
+    months = stale(conn)
+    for month, version in months:
+        store(conn, month, version, build(conn, month))
+    return len(months)
+
+
+# -- reading -----------------------------------------------------------------------------
+def rows(
+    conn: Connection, months: list[str], dim: str, opd_ids: list[int] | None
+) -> Iterator[tuple[Any, Any]]:
+    """(key, row) of the rollup rows of these months for one grouping; the key typed like
+    the facts' (an agent's id is an int)."""
+    if not months:
+        return
+    r = s.sla_rollup.c
+    where = and_(r.month.in_(months), r.dim == dim)
+    if opd_ids is not None:
+        where = and_(where, r.opd_id.in_(opd_ids))
+    typed = dim in INT_KEYS
+    for row in conn.execute(select(s.sla_rollup).where(where)):
+        yield (int(row.key) if typed and row.key is not None else row.key), row
+
+
+def day_ranges(ranges: list[tuple[date, date]]) -> Any:
+    """A WHERE on case_sla.day for several [first, last] ranges."""
+    f = s.case_sla.c
+    return or_(*(and_(f.day >= a.isoformat(), f.day <= b.isoformat()) for a, b in ranges))
