@@ -165,7 +165,7 @@ def _write(
             contact_id=contact,
             reply_to=f"demo-riwayat-{n}",
             opd_id=opd_id,
-            assignee_id=agent_id if answered else None,
+            assignee_id=agent_id if resolved else None,  # open ones wait in the queue
             status=status,
             category=case["category"],
             kelurahan=case["kelurahan"],
