@@ -4,15 +4,15 @@ import * as api from "./api";
 import { applyConversation, dropConversation } from "./conversations";
 import * as desk from "./deskApi";
 import { navigate } from "./router";
-import { getState, setState } from "./store";
+import { getState, setState, type Toast } from "./store";
 import type { Conversation, ErrorBody } from "./types";
 
 const TOAST_MS = 10000;
 let toastTimer: ReturnType<typeof setTimeout> | undefined;
 
-export function showToast(code: string): void {
+export function showToast(code: string, details: Omit<Toast, "code"> = {}): void {
   clearTimeout(toastTimer);
-  setState({ toast: { code } });
+  setState({ toast: { code, ...details } });
   toastTimer = setTimeout(dismissToast, TOAST_MS);
 }
 

@@ -5,6 +5,7 @@ import "./styles/context.css";
 import "./styles/desk.css";
 import "./styles/admin.css";
 import "./styles/search.css";
+import "./styles/dashboard.css";
 import { App } from "./components/App";
 import { boot } from "./session";
 

@@ -1,10 +1,13 @@
-// Telling the agent about new cases and residents' messages that concern them: a short
-// beep (Web Audio, no files) and, while the tab is hidden, a browser notification.
+// Telling the agent about new cases, residents' messages and deadlines that concern them:
+// a short beep (Web Audio, no files) and, while the tab is hidden, a browser notification.
 // Settings are per agent, in localStorage; permission is asked only from the settings.
+import { showToast } from "./desk";
 import { strings } from "./i18n";
 import { contactName } from "./model";
+import { navigate } from "./router";
+import { dueTime } from "./sla";
 import { getState } from "./store";
-import type { Agent, Conversation, Message } from "./types";
+import type { Agent, Conversation, Message, SlaAlert } from "./types";
 
 export interface NotifySettings {
   sound: boolean;
@@ -65,6 +68,12 @@ export function concernsMe(c: Conversation, agent: Agent): boolean {
   return agent.opd === null || c.opd.id === agent.opd.id;
 }
 
+/** A deadline alert: a supervisor hears of every case of the OPD, others as for messages. */
+export function deadlineConcernsMe(c: Conversation, agent: Agent): boolean {
+  if (agent.role === "supervisor") return agent.opd === null || c.opd.id === agent.opd.id;
+  return concernsMe(c, agent);
+}
+
 let audio: AudioContext | null = null;
 
 /** A short two-tone beep, made on the spot. */
@@ -107,18 +116,59 @@ export function announce(message: Message, conversation: Conversation): void {
   if (!concernsMe(conversation, agent)) return;
   const settings = loadSettings(agent.id);
   if (settings.sound) beep();
-  if (settings.browser && document.hidden && notificationsSupported() && Notification.permission === "granted") {
+  if (settings.browser) {
     const t = strings(lang);
     const isNew = message.seq === 1;
     const title = (isNew ? t.notify.newCase : t.notify.newMessage)(contactName(conversation, t.contactFallback), conversation.tracking_code);
-    try {
-      const note = new Notification(title, { body: message.text.slice(0, 140), tag: `kanal-${conversation.id}` });
-      note.onclick = () => {
-        window.focus();
-        note.close();
-      };
-    } catch {
-      // Some browsers allow notifications only from a service worker.
-    }
+    notifyBrowser(title, message.text.slice(0, 140), `kanal-${conversation.id}`);
+  }
+}
+
+/** While the tab is hidden, and only with the agent's leave; a click comes back to the console (and `open`s). */
+function notifyBrowser(title: string, body: string, tag: string, open?: () => void): void {
+  if (!document.hidden || !notificationsSupported() || Notification.permission !== "granted") return;
+  try {
+    const note = new Notification(title, { body, tag });
+    note.onclick = () => {
+      window.focus();
+      open?.();
+      note.close();
+    };
+  } catch {
+    // Some browsers allow notifications only from a service worker.
+  }
+}
+
+// A catch-up after an outage can bring many alerts at once: one beep for them.
+const BEEP_GAP_MS = 2000;
+let lastSlaBeep = 0;
+const alerted = new Set<string>();
+
+function urgency(alert: { kind: string; level: string }): number {
+  return (alert.level === "breach" ? 2 : 0) + (alert.kind === "response" ? 1 : 0);
+}
+
+/** A live deadline alert ("sla"): a toast naming the case, a beep, a browser notification. */
+export function announceDeadline(alert: SlaAlert): void {
+  const { agent, lang, toast } = getState();
+  const c = alert.conversation;
+  const key = `${c.id}:${alert.kind}:${alert.level}:${alert.due_at}`;
+  if (!agent || alerted.has(key) || !deadlineConcernsMe(c, agent)) return;
+  alerted.add(key);
+  if (alerted.size > ANNOUNCED_MAX) alerted.delete(alerted.values().next().value as string);
+  // Alerts that come while one is on screen are counted; the most urgent one stays named.
+  const held = toast?.sla;
+  const next = { conversationId: c.id, trackingCode: c.tracking_code, kind: alert.kind, level: alert.level, dueAt: alert.due_at, more: 0 };
+  const shown = held && urgency(held) > urgency(next) ? held : next;
+  showToast("sla", { sla: { ...shown, more: held ? held.more + 1 : 0 } });
+  const settings = loadSettings(agent.id);
+  if (settings.sound && Date.now() - lastSlaBeep > BEEP_GAP_MS) {
+    lastSlaBeep = Date.now();
+    beep();
+  }
+  if (settings.browser) {
+    const t = strings(lang);
+    const title = t.sla.alert[alert.kind][alert.level](c.tracking_code, dueTime(alert.due_at, Date.now(), t));
+    notifyBrowser(title, contactName(c, t.contactFallback), `kanal-sla-${c.id}-${alert.kind}`, () => navigate(c.id));
   }
 }

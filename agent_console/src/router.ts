@@ -1,8 +1,14 @@
 // The open conversation lives in the URL (/console/c/42), so reload and back/forward keep it.
-// The admin pages live under /console/admin/<tab> (admin/route.ts).
+// The admin pages live under /console/admin/<tab> (admin/route.ts), the dashboard at
+// /console/dashboard (dashboard/route.ts).
 import { closeConversation, openConversation } from "./thread";
 
-const PATH = /^(.*\/console)(?:\/c\/(\d+)|\/admin(?:\/([a-z-]+))?)?\/?$/;
+const PATH = /^(.*\/console)(?:\/c\/(\d+)|\/admin(?:\/([a-z-]+))?|\/(dashboard))?\/?$/;
+
+/** Whether the URL is the dashboard's. */
+export function dashboardInUrl(): boolean {
+  return PATH.exec(location.pathname)?.[4] === "dashboard";
+}
 
 /** The admin tab the URL names, "" for /console/admin, null when not on an admin page. */
 export function adminTabFromUrl(): string | null {

@@ -4,12 +4,12 @@ import { loadCatalog } from "./catalog";
 import { applyConversation, refreshFirstPage, setFilter, storedQueue } from "./conversations";
 import { caseRemoved } from "./desk";
 import { persistLang, storedLang, type Lang } from "./i18n";
-import { announce } from "./notify";
+import { announce, announceDeadline } from "./notify";
 import { conversationFromUrl, followUrl, resetUrl } from "./router";
 import { dropConnection, reconnectNow, startSocket, stopSocket } from "./socket";
 import { getState, initialState, noTyping, resetState, setState } from "./store";
 import { acceptMessage, joinOpen, openConversation, readIfVisible } from "./thread";
-import type { Agent, Conversation, Message } from "./types";
+import type { Agent, Conversation, Message, SlaAlert } from "./types";
 import { applyTyping, applyViewers, stopTyping, type TypingEvent, type ViewersEvent } from "./typing";
 
 const REFUSED_RETRY_MS = 3000;
@@ -119,5 +119,11 @@ function onEvent(name: string, payload: unknown): void {
     case "viewers":
       applyViewers(payload as ViewersEvent);
       break;
+    case "sla": {
+      const alert = payload as SlaAlert;
+      applyConversation(alert.conversation);
+      announceDeadline(alert);
+      break;
+    }
   }
 }

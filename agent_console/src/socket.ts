@@ -22,6 +22,13 @@ export class AckError extends Error {
 const RETRY_MS = 3000;
 let socket: Socket | null = null;
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
+const watchers = new Set<(name: string, payload: unknown) => void>();
+
+/** Hear the live events too (the dashboard recounts on them); returns the way to stop. */
+export function watchEvents(watcher: (name: string, payload: unknown) => void): () => void {
+  watchers.add(watcher);
+  return () => watchers.delete(watcher);
+}
 
 export function startSocket(handlers: LiveHandlers): void {
   stopSocket();
@@ -51,7 +58,10 @@ export function startSocket(handlers: LiveHandlers): void {
       else retryLater();
     }
   });
-  s.onAny((name: string, payload: unknown) => handlers.event(name, payload));
+  s.onAny((name: string, payload: unknown) => {
+    handlers.event(name, payload);
+    watchers.forEach((watcher) => watcher(name, payload));
+  });
 }
 
 export function stopSocket(): void {

@@ -1,7 +1,7 @@
 // One application state, replaced (never mutated) on every change; components subscribe.
 import { useEffect, useReducer, useRef } from "preact/hooks";
 import type { Lang } from "./i18n";
-import type { Agent, Catalog, ConnectionState, Conversation, ErrorBody, Message, Outgoing, Queue, StatusFilter } from "./types";
+import type { Agent, Catalog, ConnectionState, Conversation, DeadlineKind, ErrorBody, Message, Outgoing, Queue, StatusFilter } from "./types";
 
 export interface ListState {
   filter: StatusFilter;
@@ -25,6 +25,8 @@ export interface ThreadState {
 /** A short message over the console (a case that left for another OPD); `code` names it. */
 export interface Toast {
   code: string;
+  /** A deadline alert ("sla"): which case and deadline; `more` alerts came with it. */
+  sla?: { conversationId: number; trackingCode: string; kind: DeadlineKind; level: "warning" | "breach"; dueAt: string; more: number };
 }
 
 export interface TypingState {

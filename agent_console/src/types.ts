@@ -145,6 +145,26 @@ export interface Conversation {
   csat?: number | null;
   csat_comment?: string | null;
   csat_at?: string | null;
+  /** The case's deadlines; null until the hub has computed them (just after it arrives). */
+  sla?: Sla | null;
+}
+
+/** When the case must be answered and followed up, and when to warn of each (ISO times). */
+export interface Sla {
+  response_due_at: string;
+  response_warn_at: string;
+  resolution_due_at: string;
+  resolution_warn_at: string;
+}
+
+export type DeadlineKind = "response" | "resolution";
+
+/** The "sla" event: a deadline of a case is near (warning) or passed (breach). */
+export interface SlaAlert {
+  kind: DeadlineKind;
+  level: "warning" | "breach";
+  due_at: string;
+  conversation: Conversation;
 }
 
 export type Priority = "low" | "normal" | "high" | "urgent";

@@ -10,6 +10,7 @@ import { InboxesTab } from "./InboxesTab";
 import { OpdTab } from "./OpdTab";
 import { closeAdmin, openAdmin, TABS, type AdminTab } from "./route";
 import { LoadState, useLoad } from "./shared";
+import { SlaTab } from "./SlaTab";
 
 export function AdminPage({ tab }: { tab: AdminTab }) {
   const t = useT();
@@ -53,7 +54,9 @@ export function AdminPage({ tab }: { tab: AdminTab }) {
               case "canned":
                 return <CannedTab opds={list} />;
               case "hours":
-                return <HoursTab />;
+                return <HoursTab opds={list} />;
+              case "sla":
+                return <SlaTab opds={list} />;
               case "areas":
                 return <AreasTab />;
             }

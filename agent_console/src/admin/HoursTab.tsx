@@ -1,13 +1,23 @@
-// Business hours: per weekday, open or closed, from when to when.
-import { useEffect, useState } from "preact/hooks";
+// Business hours: per weekday, open or closed, from when to when; the whole city's week, or
+// one OPD's own (an OPD without one follows the city's).
+import { useCallback, useEffect, useState } from "preact/hooks";
 import { useT } from "../i18n";
-import { getHours, putHours, type BusinessDay } from "./api";
-import { ErrorNote, LoadState, useAction, useLoad } from "./shared";
+import { getHours, putHours, type AdminOpd, type BusinessDay } from "./api";
+import { ErrorNote, LoadState, OpdSelect, useAction, useLoad } from "./shared";
 
 interface Day {
   open: boolean;
   opens: string;
   closes: string;
+}
+
+interface Week {
+  /** Whose week: null for the city's, else an OPD's slug. */
+  opd: string | null;
+  /** The OPD's own days (empty: it follows the city's). */
+  own: BusinessDay[];
+  /** What the form starts from: its own days, else the city's. */
+  shown: BusinessDay[];
 }
 
 function week(days: BusinessDay[]): Day[] {
@@ -17,17 +27,30 @@ function week(days: BusinessDay[]): Day[] {
   });
 }
 
-export function HoursTab() {
+async function loadWeek(opd: string | null): Promise<Week> {
+  const own = await getHours(opd);
+  return { opd, own, shown: opd === null || own.length > 0 ? own : await getHours(null) };
+}
+
+export function HoursTab({ opds }: { opds: AdminOpd[] }) {
   const t = useT();
-  const hours = useLoad(getHours);
+  const h = t.sla.hours;
+  const [opdId, setOpdId] = useState<number | null>(null);
+  const slug = opds.find((o) => o.id === opdId)?.slug ?? null;
+  const hours = useLoad(useCallback(() => loadWeek(slug), [slug]));
   const [days, setDays] = useState<Day[]>(week([]));
   const [saved, setSaved] = useState(false);
   const action = useAction();
 
   useEffect(() => {
-    if (hours.data) setDays(week(hours.data));
+    if (hours.data) setDays(week(hours.data.shown));
   }, [hours.data]);
 
+  const choose = (id: number | null): void => {
+    setSaved(false);
+    action.clear();
+    setOpdId(id);
+  };
   const edit = (weekday: number, change: Partial<Day>): void => {
     setSaved(false);
     setDays(days.map((d, i) => (i === weekday ? { ...d, ...change } : d)));
@@ -35,14 +58,34 @@ export function HoursTab() {
   const save = async (e: Event): Promise<void> => {
     e.preventDefault();
     const open = days.flatMap((d, weekday) => (d.open ? [{ weekday, opens: d.opens, closes: d.closes }] : []));
-    if (await action.run(async () => hours.set(await putHours(open)))) setSaved(true);
+    if (await action.run(async () => hours.set(await loadAfter(() => putHours(open, slug), slug)))) setSaved(true);
+  };
+  const followCity = async (): Promise<void> => {
+    if (!window.confirm(h.followOrgConfirm)) return;
+    if (await action.run(async () => hours.set(await loadAfter(() => putHours([], slug), slug)))) setSaved(true);
   };
 
+  const current = hours.data && hours.data.opd === slug ? hours.data : null;
   return (
     <div>
       <h2 class="admin-h2">{t.admin.hours.heading}</h2>
       <p class="admin-muted">{t.admin.hours.hint}</p>
-      <LoadState loaded={hours}>
+      <p class="admin-muted">{h.note}</p>
+      <label class="admin-inline">
+        <span class="admin-field-label">{h.scope}</span>
+        <OpdSelect opds={opds} value={opdId} onChange={choose} none={h.wholeOrg} testid="hours-opd" label={h.scope} />
+      </label>
+      {current && slug !== null && (
+        <p class="admin-muted" data-testid="hours-scope-note" data-own={current.own.length > 0 ? "true" : "false"}>
+          {current.own.length > 0 ? h.ownWeek : h.followsOrg}{" "}
+          {current.own.length > 0 && (
+            <button type="button" class="btn btn-small" data-testid="hours-follow-org" disabled={action.busy} onClick={() => void followCity()}>
+              {h.followOrg}
+            </button>
+          )}
+        </p>
+      )}
+      <LoadState loaded={{ ...hours, data: current }}>
         {() => (
           <form onSubmit={save} data-testid="hours-form">
             <table class="admin-table admin-table-narrow">
@@ -85,4 +128,10 @@ export function HoursTab() {
       </LoadState>
     </div>
   );
+}
+
+/** Save, then read the week as it now stands (an OPD left without days follows the city's). */
+async function loadAfter(change: () => Promise<unknown>, opd: string | null): Promise<Week> {
+  await change();
+  return loadWeek(opd);
 }

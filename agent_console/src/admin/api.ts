@@ -147,9 +147,54 @@ export const updateCanned = async (id: number, changes: Partial<Omit<CannedRespo
   (await request<{ canned_response: CannedResponse }>("PATCH", `/canned-responses/${id}`, changes)).canned_response;
 export const deleteCanned = (id: number): Promise<void> => request("DELETE", `/canned-responses/${id}`);
 
-export const getHours = async (): Promise<BusinessDay[]> => (await request<{ days: BusinessDay[] }>("GET", "/admin/business-hours")).days;
-export const putHours = async (days: BusinessDay[]): Promise<BusinessDay[]> =>
-  (await request<{ days: BusinessDay[] }>("PUT", "/admin/business-hours", { days })).days;
+/** The organisation's week, or with an OPD's slug that OPD's own week (empty: it follows the organisation's). */
+const hoursPath = (opd: string | null): string => `/admin/business-hours${opd ? `?opd=${encodeURIComponent(opd)}` : ""}`;
+export const getHours = async (opd: string | null = null): Promise<BusinessDay[]> => (await request<{ days: BusinessDay[] }>("GET", hoursPath(opd))).days;
+export const putHours = async (days: BusinessDay[], opd: string | null = null): Promise<BusinessDay[]> =>
+  (await request<{ days: BusinessDay[] }>("PUT", hoursPath(opd), { days })).days;
+
+export type DeadlineUnit = "working_days" | "working_hours" | "hours";
+
+export interface DeadlineRule {
+  amount: number;
+  unit: DeadlineUnit;
+}
+
+/** An SLA policy: of the whole city (opd null), an OPD, and/or one category. */
+export interface SlaPolicy {
+  id: number;
+  opd: string | null;
+  category: string | null;
+  /** The preset it was set from, unless its deadlines were set by hand. */
+  preset: string | null;
+  response: DeadlineRule;
+  resolution: DeadlineRule;
+}
+
+export interface SlaPreset {
+  name: string;
+  response: DeadlineRule;
+  resolution: DeadlineRule;
+}
+
+export interface SlaPolicies {
+  items: SlaPolicy[];
+  presets: SlaPreset[];
+  /** The preset of cases no policy covers (config [sla] policy). */
+  default: string;
+}
+
+export interface SlaPolicyInput {
+  opd: string | null;
+  category: string | null;
+  preset?: string;
+  response?: DeadlineRule;
+  resolution?: DeadlineRule;
+}
+
+export const listSlaPolicies = (): Promise<SlaPolicies> => request("GET", "/admin/sla-policies");
+export const putSlaPolicy = (policy: SlaPolicyInput): Promise<SlaPolicies> => request("PUT", "/admin/sla-policies", policy);
+export const deleteSlaPolicy = (id: number): Promise<void> => request("DELETE", `/admin/sla-policies/${id}`);
 
 export const listAreas = (): Promise<Area[]> => items("/areas");
 export const createArea = async (kecamatan: string, kelurahan: string): Promise<Area> =>

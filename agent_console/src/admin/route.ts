@@ -2,7 +2,7 @@
 import { useEffect, useReducer } from "preact/hooks";
 import { adminTabFromUrl, base } from "../router";
 
-export const TABS = ["opd", "agents", "inboxes", "categories", "canned", "hours", "areas"] as const;
+export const TABS = ["opd", "agents", "inboxes", "categories", "canned", "hours", "sla", "areas"] as const;
 export type AdminTab = (typeof TABS)[number];
 
 const listeners = new Set<() => void>();

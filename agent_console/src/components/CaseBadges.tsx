@@ -1,13 +1,18 @@
 import { label, useT } from "../i18n";
 import type { Conversation } from "../types";
+import { DeadlineBadge } from "./Deadlines";
 
-/** What an agent scans a case for: triage, disposisi waiting, priority, who has it, where it came from, protection, labels. */
-export function CaseBadges({ conversation: c, showAssignee = true }: { conversation: Conversation; showAssignee?: boolean }) {
+/**
+ * What an agent scans a case for: a deadline near or missed (given `now`), triage, disposisi
+ * waiting, priority, who has it, where it came from, protection, labels.
+ */
+export function CaseBadges({ conversation: c, showAssignee = true, now }: { conversation: Conversation; showAssignee?: boolean; now?: number }) {
   const t = useT();
   const d = t.desk;
   const priority = c.priority && c.priority !== "normal" ? c.priority : null;
   return (
     <span class="case-badges">
+      {now !== undefined && <DeadlineBadge conversation={c} now={now} />}
       {c.triage && (
         <span class="badge badge-triage" data-testid="triage-badge">
           {d.badges.triage}

@@ -8,6 +8,7 @@ import { setState, useStore } from "../store";
 import type { Conversation, ErrorBody, Priority } from "../types";
 import { AreaPicker } from "./AreaPicker";
 import { ContactPanel } from "./ContactPanel";
+import { DeadlineList } from "./Deadlines";
 import { FormError } from "./Dialog";
 import { Icon } from "./icons";
 import { deskErrorText, type Transfers } from "./useTransfers";
@@ -63,6 +64,7 @@ export function CaseDetails({ conversation: c, transfers }: { conversation: Conv
       </div>
       <div class="details-body">
         <Reporter conversation={c} />
+        <DeadlineList conversation={c} />
         <Csat conversation={c} />
 
         <label class="form-field">

@@ -4,6 +4,7 @@ import { fullDateTime, relativeTime } from "../format";
 import { errorText, useT } from "../i18n";
 import { byActivity, contactName, matchesList } from "../model";
 import { navigate } from "../router";
+import { nextChange } from "../sla";
 import { useStore } from "../store";
 import type { Conversation, Queue, StatusFilter } from "../types";
 import { InboxLabel, StatusBadge } from "./Badges";
@@ -28,7 +29,6 @@ export function ConversationList() {
   const [query, setQuery] = useState("");
   const search = useSearch(query);
   const searching = isSearching(query);
-  const now = useNow();
 
   const items = useMemo(
     () =>
@@ -38,6 +38,8 @@ export function ConversationList() {
         .sort(byActivity),
     [list.ids, list.filter, list.queue, conversations, agentId],
   );
+  // Ticks for the relative times, and right when a case's deadline badge changes.
+  const now = useNow(30000, nextChange(items, Date.now()));
   const queues = QUEUES.filter((q) => q !== "triage" || isCoordinator);
 
   return (
@@ -163,7 +165,7 @@ function ConversationItem({ conversation: c, active, now, showStatus }: ItemProp
           </span>
           {showStatus && <StatusBadge status={c.status} />}
         </span>
-        <CaseBadges conversation={c} />
+        <CaseBadges conversation={c} now={now} />
       </button>
     </li>
   );

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { closeAdmin, openAdmin, useAdminTab } from "../admin/route";
+import { closeDashboard, mayUseDashboard, openDashboard, useDashboardRoute } from "../dashboard/route";
 import { label, useT } from "../i18n";
 import { signOut } from "../session";
 import { reconnectNow } from "../socket";
@@ -12,6 +13,7 @@ export function Header() {
   const agent = useStore((s) => s.agent);
   const connection = useStore((s) => s.connection);
   const adminTab = useAdminTab();
+  const inDashboard = useDashboardRoute();
   return (
     <header class="topbar">
       <div class="brand">
@@ -34,6 +36,18 @@ export function Header() {
               {agent.opd ? ` · ${agent.opd.name}` : ""}
             </span>
           </span>
+        )}
+        {mayUseDashboard(agent?.role) && (
+          <button
+            type="button"
+            class={inDashboard ? "btn btn-small btn-primary" : "btn btn-small"}
+            data-testid="dashboard-link"
+            aria-pressed={inDashboard}
+            title={t.dashboard.linkTitle}
+            onClick={() => (inDashboard ? closeDashboard() : openDashboard())}
+          >
+            {t.dashboard.link}
+          </button>
         )}
         {agent?.role === "admin" && (
           <button

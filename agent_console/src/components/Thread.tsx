@@ -3,6 +3,7 @@ import { dayKey, dayLabel } from "../format";
 import { errorText, useT } from "../i18n";
 import { contactName } from "../model";
 import { navigate } from "../router";
+import { nextChange } from "../sla";
 import { useStore, type ThreadState } from "../store";
 import { reloadThread } from "../thread";
 import type { CaseLocation, Conversation, Message } from "../types";
@@ -55,6 +56,7 @@ export function Thread() {
 
 function ThreadHeader({ conversation: c }: { conversation: Conversation | undefined }) {
   const t = useT();
+  const now = useNow(30000, c ? nextChange([c], Date.now()) : null);
   return (
     <header class="thread-head">
       <button type="button" class="btn btn-ghost back" onClick={() => navigate(null)} aria-label={t.thread.back}>
@@ -76,7 +78,7 @@ function ThreadHeader({ conversation: c }: { conversation: Conversation | undefi
         )}
         {c && (
           <div class="thread-badges">
-            <CaseBadges conversation={c} showAssignee={false} />
+            <CaseBadges conversation={c} showAssignee={false} now={now} />
             <Presence />
           </div>
         )}

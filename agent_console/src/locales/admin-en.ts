@@ -13,6 +13,7 @@ export const adminEn: typeof adminId = {
     categories: "Categories",
     canned: "Canned responses",
     hours: "Business hours",
+    sla: "Deadlines (SLA)",
     areas: "Areas",
   },
   loading: "Loading…",

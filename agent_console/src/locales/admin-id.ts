@@ -12,6 +12,7 @@ export const adminId = {
     categories: "Kategori",
     canned: "Balasan cepat",
     hours: "Jam layanan",
+    sla: "Tenggat (SLA)",
     areas: "Wilayah",
   } as Record<string, string>,
   loading: "Memuat…",

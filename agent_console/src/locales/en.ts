@@ -1,7 +1,9 @@
 // English. Same keys as id.ts.
 import { adminEn } from "./admin-en";
+import { dashboardEn } from "./dashboard-en";
 import type { Strings } from "./id";
 import { deskEn } from "./desk-en";
+import { slaEn } from "./sla-en";
 
 export const en: Strings = {
   lang: "en",
@@ -227,7 +229,7 @@ export const en: Strings = {
   },
   notify: {
     title: "Notifications",
-    hint: "For new cases and residents' messages in your cases or your OPD's queue.",
+    hint: "For new cases, residents' messages, and deadlines due soon or missed in your cases or your OPD's queue (supervisors: deadlines of every case of the OPD).",
     sound: "Sound",
     browser: "Browser notifications (when the tab is hidden)",
     denied: "The browser does not allow notifications. Change it in the site settings.",
@@ -241,4 +243,6 @@ export const en: Strings = {
   },
   admin: adminEn,
   desk: deskEn,
+  dashboard: dashboardEn,
+  sla: slaEn,
 };

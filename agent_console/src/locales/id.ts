@@ -1,6 +1,8 @@
 // Indonesian (default). en.ts must have exactly the same keys (checked by the Strings type).
 import { adminId } from "./admin-id";
+import { dashboardId } from "./dashboard-id";
 import { deskId } from "./desk-id";
+import { slaId } from "./sla-id";
 
 export const id = {
   lang: "id",
@@ -227,7 +229,7 @@ export const id = {
   },
   notify: {
     title: "Notifikasi",
-    hint: "Untuk kasus baru dan pesan warga pada kasus Anda atau antrean OPD Anda.",
+    hint: "Untuk kasus baru, pesan warga, dan tenggat yang segera habis atau terlewat pada kasus Anda atau antrean OPD Anda (supervisor: tenggat semua kasus OPD).",
     sound: "Bunyi",
     browser: "Notifikasi browser (saat tab tidak aktif)",
     denied: "Browser tidak mengizinkan notifikasi. Ubah izinnya di pengaturan situs.",
@@ -241,6 +243,8 @@ export const id = {
   },
   admin: adminId,
   desk: deskId,
+  dashboard: dashboardId,
+  sla: slaId,
 };
 
 export type Strings = typeof id;
