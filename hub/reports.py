@@ -155,7 +155,7 @@ def _facts(query: Query, ranges: list[tuple[date, date]]) -> Any:
     ).where(where)
 
 
-def _range(query: Query) -> Any:
+def cases_of(query: Query) -> Any:
     """The facts of the query's cases: arrived in its days, in its OPDs."""
     f = s.case_sla.c
     where = and_(f.day >= query.start.isoformat(), f.day <= query.end.isoformat())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import secrets
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,14 +19,17 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup
 
-from hub.api import track
-from hub.api.deps import public
+from hub import recap as recaps
+from hub.api import exports, track
+from hub.api.deps import allow, public
 from hub.api.media import file_response
+from hub.auth import Action
 from hub.keys import SERVICE, SETTINGS
 from hub.progress import STATUS_TEXT
 from hub.tracking import normalize
 
 ROOT = Path(__file__).resolve().parents[1]
+PAGES = Path(__file__).resolve().parent / "templates"
 WIDGET = ROOT / "widget"
 CONSOLE = ROOT / "agent_console"
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
@@ -42,8 +46,10 @@ BUNDLES = {
 
 
 def templates() -> jinja2.Environment:
-    loader = jinja2.FileSystemLoader([str(WIDGET / "templates"), str(CONSOLE / "templates")])
-    return jinja2.Environment(loader=loader, autoescape=True)
+    folders = [WIDGET / "templates", CONSOLE / "templates", PAGES]
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(folders), autoescape=True)
+    env.filters.update(recaps.filters(MONTHS["id"]))
+    return env
 
 
 def render(request: web.Request, name: str, **context: Any) -> web.Response:
@@ -185,6 +191,24 @@ def _when(at: str, lang: str, zone: ZoneInfo) -> str:
     return f"{local.day} {MONTHS[lang][local.month - 1]} {local.year}, {clock} {local.tzname()}"
 
 
+@allow(Action.REPORTS)
+async def recap(request: web.Request) -> web.Response:
+    """The monthly recap per OPD (?month=YYYY-MM[&opd=slug]), printable on A4: the
+    browser's Print to PDF makes the PDF. Supervisors: their OPD; admins: every OPD."""
+    nonce = secrets.token_urlsafe(16)
+    response = render(request, "recap.html", nonce=nonce, **await exports.recap_page(request))
+    response.headers.update(
+        {
+            "Cache-Control": "no-store",
+            "X-Robots-Tag": "noindex",
+            "Referrer-Policy": "no-referrer",
+            "Content-Security-Policy": f"default-src 'none'; style-src 'nonce-{nonce}'; "
+            "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        }
+    )
+    return response
+
+
 @public
 async def resident_file(request: web.Request) -> web.StreamResponse:
     """A file sent to a resident (the widget's before/after photos), by its signed link."""
@@ -203,6 +227,7 @@ def add_routes(app: web.Application) -> None:
         app.router.add_get(path, bundle)
     app.router.add_get("/widget/frame", widget_frame)
     app.router.add_get("/console", console)
+    app.router.add_get("/console/recap", recap)
     app.router.add_get("/console/{tail:.*}", console)
     app.router.add_get("/lacak", lacak)
     app.router.add_get("/", demo)

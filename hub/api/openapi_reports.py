@@ -62,6 +62,16 @@ SCHEMAS: dict[str, Any] = {
     ),
 }
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _file(media_type: str, example: str) -> dict[str, Any]:
+    return {
+        "description": f"A download (Content-Disposition: attachment; filename={example})",
+        "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+    }
+
+
 POLICIES = _json(
     _obj(
         {
@@ -121,6 +131,34 @@ PATHS: dict[str, Any] = {
             "summary": "Right now, per OPD: open, unassigned, oldest open, past a deadline",
             "parameters": [RANGE[2]],
             "responses": {"200": _items("Backlog"), "403": ERROR, "404": ERROR},
+        }
+    },
+    "/api/v1/exports/cases.csv": {
+        "get": {
+            "summary": "Every case of the range, one row each (supervisors: their OPD; admins: "
+            "all): streamed CSV, UTF-8 with BOM; local times, durations in seconds and hours. "
+            "No personal data. Audited",
+            "parameters": RANGE,
+            "responses": {
+                "200": _file("text/csv", "kanal-kasus-2026-11-01_2026-11-30.csv"),
+                "400": ERROR,
+                "403": ERROR,
+                "404": ERROR,
+            },
+        }
+    },
+    "/api/v1/exports/cases.xlsx": {
+        "get": {
+            "summary": "The same rows as one Excel sheet (bold frozen header, real dates); "
+            "413 beyond 1,048,575 cases (export CSV instead). Audited",
+            "parameters": RANGE,
+            "responses": {
+                "200": _file(XLSX, "kanal-kasus-2026-11-01_2026-11-30.xlsx"),
+                "400": ERROR,
+                "403": ERROR,
+                "404": ERROR,
+                "413": ERROR,
+            },
         }
     },
     "/api/v1/admin/sla-policies": {
