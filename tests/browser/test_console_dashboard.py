@@ -174,6 +174,15 @@ async def test_a_supervisor_sees_their_opd_with_the_report_apis_numbers(
     budi = breakdown.filter(has_text="Budi Santoso")
     [budis] = [i for i in by_agent if i["label"] == "Budi Santoso"]
     await expect(budi.locator("[data-col=cases]")).to_have_text(str(budis["cases"]))
+
+    # The export link gives the same cases, one row each (with the session's cookie).
+    href = await page.locator("[data-testid=export-csv]").get_attribute("href")
+    exported = await page.request.get(f"{url}{href}")
+    assert exported.ok
+    lines = (await exported.text()).strip().splitlines()
+    assert len(lines) - 1 == item["cases"]
+    recap = await page.locator("[data-testid=recap-link]").get_attribute("href")
+    assert (await page.request.get(f"{url}{recap}")).ok
     await context.close()
 
 

@@ -10,6 +10,7 @@ import type { Agent } from "../types";
 import { cityToday, opds as listOpds, type Range } from "./api";
 import { Breakdown } from "./Breakdown";
 import { deviceToday, presetRange } from "./dates";
+import { Downloads } from "./Downloads";
 import { Filters } from "./Filters";
 import { Leaderboard } from "./Leaderboard";
 import { useLiveBacklog } from "./live";
@@ -78,6 +79,7 @@ function Dashboard({ agent }: { agent: Agent }) {
     <main class="dash" data-testid="dashboard" data-from={range?.from} data-to={range?.to} data-clock={view.clock}>
       <div class="dash-head">
         <h1 class="dash-title">{t.dashboard.title}</h1>
+        <Downloads range={range} opd={opd} />
         <button type="button" class="btn btn-small dash-back" data-testid="dashboard-back" onClick={closeDashboard}>
           {t.dashboard.back}
         </button>

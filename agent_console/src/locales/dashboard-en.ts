@@ -6,6 +6,12 @@ export const dashboardEn: typeof dashboardId = {
   linkTitle: "Response times and backlog of the OPDs",
   title: "Dashboard",
   back: "Back to conversations",
+  downloads: {
+    label: "Downloads",
+    csv: "Export CSV",
+    xlsx: "Export XLSX",
+    recap: "Monthly recap (print)",
+  },
   notForRole: {
     title: "This dashboard is not for your role",
     body: "The response-time dashboard is for OPD supervisors and Diskominfo coordinators. Your cases are in the conversation list.",

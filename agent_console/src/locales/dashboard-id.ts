@@ -6,6 +6,12 @@ export const dashboardId = {
   linkTitle: "Dasbor waktu tanggap dan antrean OPD",
   title: "Dasbor",
   back: "Kembali ke percakapan",
+  downloads: {
+    label: "Unduhan",
+    csv: "Ekspor CSV",
+    xlsx: "Ekspor XLSX",
+    recap: "Rekap bulanan (cetak)",
+  },
   notForRole: {
     title: "Dasbor ini bukan untuk peran Anda",
     body: "Dasbor waktu tanggap hanya untuk supervisor OPD dan koordinator Diskominfo. Kasus Anda ada di daftar percakapan.",
