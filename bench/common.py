@@ -20,6 +20,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
+DATA = ROOT / "bench" / "data"  # generated databases kept between runs (gitignored)
 HOST = "127.0.0.1"
 
 #: The hub (or the bare baseline server) runs on SERVER_CORE, load generators on LOADGEN_CORE.
