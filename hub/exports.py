@@ -185,7 +185,7 @@ def rows(chunk: Chunk, directory: Directory, tz: ZoneInfo) -> list[Row]:
 
 def _row(r: Any, directory: Directory, tz: ZoneInfo, nexts: list[int]) -> Row:
     opd = directory.opd_view(r.opd_id)
-    median = reports.percentile(nexts, 0.5)
+    median = reports.percentile([nexts], 0.5)
     return (
         r.tracking_code,
         opd["slug"],

@@ -16,17 +16,17 @@ or a period (day, ISO week, month) for trends. Per group:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, and_, func, select
+from sqlalchemy import Connection, Integer, and_, func, select, text
 
 from hub import rollups
 from hub.directory import Directory
 from hub.models import OPEN_STATUSES, iso
-from hub.rollups import Figures
 from hub.store import schema as s
 
 GROUPS = ("opd", "agent", "channel", "category", "kelurahan")
@@ -71,28 +71,67 @@ class Query:
             raise ReportError("a report spans at most three years")
 
 
-def percentile(values: list[int], p: float) -> int | None:
-    """Nearest-rank percentile of sorted values (p in 0..1)."""
-    if not values:
+def percentile(runs: list[Sequence[int]], p: float) -> int | None:
+    """Nearest-rank percentile (p in 0..1) of the values of several sorted runs."""
+    count = sum(len(run) for run in runs)
+    if not count:
         return None
-    return values[max(0, math.ceil(p * len(values)) - 1)]
+    return kth(runs, max(0, math.ceil(p * count) - 1))
 
 
-def figures(g: Figures, clock: str) -> dict[str, Any]:
-    """A report item's numbers from the cases' counts and durations."""
-    first, resolution = (g.durations[1], g.durations[3]) if clock == "wall" else g.durations[::2]
-    first.sort()
-    resolution.sort()
-    return {
-        "cases": g.cases,
-        "responded": g.responded,
-        "first_response_median_s": percentile(first, 0.5),
-        "first_response_p90_s": percentile(first, 0.9),
-        "resolution_median_s": percentile(resolution, 0.5),
-        "within_sla_pct": round(100 * g.met / g.decided, 1) if g.decided else None,
-        "open": g.open,
-        "csat_avg": round(g.csat_sum / g.csat_n, 2) if g.csat_n else None,
-    }
+def kth(runs: list[Sequence[int]], k: int) -> int:
+    """The k-th smallest value (from 0) of several sorted runs, without merging them: the
+    least value with more than k values at or below it, found by halving the range of
+    values (each step counts with one binary search per run)."""
+    runs = [run for run in runs if len(run)]
+    if len(runs) == 1:
+        return runs[0][k]
+    low, high = min(run[0] for run in runs), max(run[-1] for run in runs)
+    while low < high:
+        middle = (low + high) // 2
+        if sum(bisect_right(run, middle) for run in runs) > k:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+@dataclass
+class Figures:
+    """A report item as it is added up: counts, and sorted runs of the first-response and
+    resolution durations (of the report's clock)."""
+
+    cases: int = 0
+    responded: int = 0
+    open: int = 0
+    decided: int = 0
+    met: int = 0
+    csat_sum: int = 0
+    csat_n: int = 0
+    first: list[Sequence[int]] = field(default_factory=list)
+    resolution: list[Sequence[int]] = field(default_factory=list)
+
+    def add_counts(self, counts: Sequence[Any]) -> None:
+        cases, responded, open_, decided, met, csat_sum, csat_n = counts
+        self.cases += cases
+        self.responded += responded
+        self.open += open_ or 0
+        self.decided += decided
+        self.met += met or 0
+        self.csat_sum += csat_sum or 0
+        self.csat_n += csat_n
+
+    def item(self) -> dict[str, Any]:
+        return {
+            "cases": self.cases,
+            "responded": self.responded,
+            "first_response_median_s": percentile(self.first, 0.5),
+            "first_response_p90_s": percentile(self.first, 0.9),
+            "resolution_median_s": percentile(self.resolution, 0.5),
+            "within_sla_pct": round(100 * self.met / self.decided, 1) if self.decided else None,
+            "open": self.open,
+            "csat_avg": round(self.csat_sum / self.csat_n, 2) if self.csat_n else None,
+        }
 
 
 def response_times(conn: Connection, directory: Directory, query: Query) -> list[dict[str, Any]]:
@@ -105,25 +144,17 @@ def response_times(conn: Connection, directory: Directory, query: Query) -> list
     ready = rollups.clean(conn, months)
     raw = edges + [rollups.month_days(m) for m in months if m not in ready]
     period = _PERIOD.get(query.group)
-    dim = (
-        "day"
-        if query.group in ("day", "week")
-        else "opd"
-        if query.group == "month"
-        else query.group
-    )
-    for key, row in rollups.rows(conn, sorted(ready), dim, query.opd_ids):
-        if period is not None:
-            key = row.month if query.group == "month" else period(key)
-        _group(groups, key).add_rollup(row)
+    dim = "day" if period else query.group
+    for key, row in rollups.rows(conn, sorted(ready), dim, query.opd_ids, query.clock):
+        found = _group(groups, period(key) if period else key)
+        found.add_counts(row[2:9])
+        found.first.append(rollups.unpack(row[9]))
+        found.resolution.append(rollups.unpack(row[10]))
     if raw:
-        for row in conn.execute(_facts(query, raw)):
-            key = period(row[0]) if period else row[0]
-            _group(groups, key).add_case(*row[1:])
+        _add_facts(conn, query, raw, groups)
     labels = _labels(conn, directory, query.group, groups)
     items = [
-        {"key": key, "label": labels.get(key, str(key)), **figures(g, query.clock)}
-        for key, g in groups.items()
+        {"key": key, "label": labels.get(key, str(key)), **g.item()} for key, g in groups.items()
     ]
     if query.group in PERIODS:
         return sorted(items, key=lambda i: i["key"])
@@ -137,22 +168,43 @@ def _group(groups: dict[Any, Figures], key: Any) -> Figures:
     return found
 
 
-def _facts(query: Query, ranges: list[tuple[date, date]]) -> Any:
+def _add_facts(
+    conn: Connection, query: Query, ranges: list[tuple[date, date]], groups: dict[Any, Figures]
+) -> None:
+    """Add the facts of these days: counted by the database, durations read in order."""
     f = s.case_sla.c
     key = f.day if query.group in PERIODS else getattr(f, rollups.DIMS[query.group])
     where = rollups.day_ranges(ranges)
     if query.opd_ids is not None:
         where = and_(where, f.opd_id.in_(query.opd_ids))
-    return select(
+    period = _PERIOD.get(query.group)
+    counts = select(
         key,
-        f.first_response_s,
-        f.first_response_wall_s,
-        f.resolution_s,
-        f.resolution_wall_s,
-        f.response_met,
-        f.status,
-        f.csat,
+        func.count(),
+        func.count(f.first_response_s),
+        func.sum(f.status.in_(OPEN_STATUSES).cast(Integer)),
+        func.count(f.response_met),
+        func.sum(f.response_met.cast(Integer)),
+        func.sum(f.csat),
+        func.count(f.csat),
     ).where(where)
+    for row in conn.execute(counts.group_by(key)):
+        _group(groups, period(row[0]) if period else row[0]).add_counts(row[1:])
+    wall = query.clock == "wall"
+    durations = (
+        ("first", f.first_response_wall_s if wall else f.first_response_s),
+        ("resolution", f.resolution_wall_s if wall else f.resolution_s),
+    )
+    for name, column in durations:
+        runs: dict[Any, list[int]] = {}
+        ordered = select(key, column).where(where, column.is_not(None)).order_by(key, column)
+        for group_key, value in conn.execute(ordered):
+            run = runs.get(group_key)
+            if run is None:
+                run = runs[group_key] = []
+            run.append(value)
+        for group_key, run in runs.items():
+            getattr(_group(groups, period(group_key) if period else group_key), name).append(run)
 
 
 def cases_of(query: Query) -> Any:
@@ -195,6 +247,11 @@ def _labels(
     return {k: k for k in wanted}
 
 
+#: Open cases, written as the partial index ix_conversation_open_backlog says it (SQLite
+#: uses a partial index only for a WHERE with the very same literals).
+OPEN_CASE = text("conversation.status IN ('open', 'pending')")
+
+
 # -- now ---------------------------------------------------------------------------------
 def backlog(
     conn: Connection, directory: Directory, opd_ids: list[int] | None, now: datetime
@@ -209,7 +266,7 @@ def backlog(
         func.sum(c.assignee_id.is_(None).cast(Integer)),
         func.min(c.created_at),
         func.sum(late.cast(Integer)),
-    ).where(c.status.in_(OPEN_STATUSES))
+    ).where(OPEN_CASE)
     if opd_ids is not None:
         query = query.where(c.opd_id.in_(opd_ids))
     rows = conn.execute(query.group_by(c.opd_id)).all()

@@ -115,9 +115,8 @@ def clean(conn: Connection, months: list[str]) -> set[str]:
 
 # -- building ----------------------------------------------------------------------------
 @dataclass
-class Figures:
-    """Counts and durations of a set of cases: one rollup row, or a report item while
-    it is added up."""
+class Tally:
+    """Counts and durations (both clocks) of the cases of one rollup row, as it is built."""
 
     cases: int = 0
     responded: int = 0
@@ -151,17 +150,6 @@ class Figures:
             self.csat_sum += csat
             self.csat_n += 1
 
-    def add_rollup(self, row: Any) -> None:
-        self.cases += row.cases
-        self.responded += row.responded
-        self.open += row.open
-        self.decided += row.decided
-        self.met += row.met
-        self.csat_sum += row.csat_sum
-        self.csat_n += row.csat_n
-        for kept, blob in zip(self.durations, (getattr(row, b) for b in BLOBS), strict=True):
-            kept.extend(unpack(blob))
-
 
 _FACT_COLUMNS = [
     *(getattr(s.case_sla.c, column) for column in DIMS.values()),
@@ -177,15 +165,17 @@ def build(conn: Connection, month: str) -> list[dict[str, Any]]:
     first, last = month_days(month)
     f = s.case_sla.c
     query = select(*_FACT_COLUMNS).where(f.day >= first.isoformat(), f.day <= last.isoformat())
-    groups: dict[tuple[int, str, Any], Figures] = {}
+    groups: dict[tuple[int | None, str, Any], Tally] = {}
     dims = list(DIMS)
     for row in conn.execute(query):
         opd_id, case = row[0], row[len(dims) :]
         for dim, key in zip(dims, row[: len(dims)], strict=True):
-            figures = groups.get((opd_id, dim, key))
-            if figures is None:
-                figures = groups[(opd_id, dim, key)] = Figures()
-            figures.add_case(*case)
+            # Each OPD's rows, and (but for the OPD grouping itself) every OPD's at once.
+            for scope in (opd_id, None) if dim != "opd" else (opd_id,):
+                tally = groups.get((scope, dim, key))
+                if tally is None:
+                    tally = groups[(scope, dim, key)] = Tally()
+                tally.add_case(*case)
     return [
         {
             "month": month,
@@ -225,19 +215,29 @@ def rebuild_all(conn: Connection) -> int:
 
 
 # -- reading -----------------------------------------------------------------------------
+COUNTS = ("cases", "responded", "open", "decided", "met", "csat_sum", "csat_n")
+
+
 def rows(
-    conn: Connection, months: list[str], dim: str, opd_ids: list[int] | None
+    conn: Connection, months: list[str], dim: str, opd_ids: list[int] | None, clock: str
 ) -> Iterator[tuple[Any, Any]]:
-    """(key, row) of the rollup rows of these months for one grouping; the key typed like
-    the facts' (an agent's id is an int)."""
+    """(key, row) of the rollup rows of these months for one grouping: their counts and
+    the durations of one clock (first, resolution). The key is typed like the facts' (an
+    agent's id is an int). Without OPDs: the rows of every OPD at once."""
     if not months:
         return
     r = s.sla_rollup.c
     where = and_(r.month.in_(months), r.dim == dim)
     if opd_ids is not None:
         where = and_(where, r.opd_id.in_(opd_ids))
+    elif dim != "opd":
+        where = and_(where, r.opd_id.is_(None))
+    blobs = (
+        (r.first_wall_s, r.resolution_wall_s) if clock == "wall" else (r.first_s, r.resolution_s)
+    )
+    query = select(r.month, r.key, *(getattr(r, c) for c in COUNTS), *blobs).where(where)
     typed = dim in INT_KEYS
-    for row in conn.execute(select(s.sla_rollup).where(where)):
+    for row in conn.execute(query):
         yield (int(row.key) if typed and row.key is not None else row.key), row
 
 

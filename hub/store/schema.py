@@ -239,6 +239,18 @@ conversation = Table(
     ),
     # The console's list: per OPD (and status) by last activity, keyset-paginated.
     Index("ix_conversation_opd_activity", "opd_id", "status", "last_message_at", "id"),
+    # The backlog (hub/reports.py): open cases per OPD with what it counts, from the index.
+    Index(
+        "ix_conversation_open_backlog",
+        "opd_id",
+        "created_at",
+        "assignee_id",
+        "first_response_at",
+        "response_due_at",
+        "due_at",
+        sqlite_where=text("status IN ('open', 'pending')"),
+        postgresql_where=text("status IN ('open', 'pending')"),
+    ),
     Index("ix_conversation_activity", "last_message_at", "id"),
 )
 
@@ -450,7 +462,9 @@ case_sla = Table(
     # Response-time facts, one row per case, kept by hub/sla.py as the case moves: what
     # reports and exports read (never recomputed from the history on a page load).
     # Durations in seconds: *_s in office time (working days and hours), *_wall_s on the
-    # clock.
+    # clock. Kept in order of arrival day (SQLite: WITHOUT ROWID, the table is its key),
+    # so a report over a range reads one stretch of the table.
+    Column("day", String(10), primary_key=True),  # local date of arrival, YYYY-MM-DD
     Column(
         "conversation_id",
         ForeignKey("conversation.id", ondelete="CASCADE"),
@@ -463,7 +477,6 @@ case_sla = Table(
     Column("kelurahan", String(100), nullable=True),
     Column("status", String(10), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
-    Column("day", String(10), nullable=False),  # local date of creation, YYYY-MM-DD
     Column("first_response_at", UtcDateTime, nullable=True),
     Column("first_response_s", Integer, nullable=True),
     Column("first_response_wall_s", Integer, nullable=True),
@@ -480,8 +493,9 @@ case_sla = Table(
     Column("next_alert_at", UtcDateTime, nullable=True, index=True),
     Column("seq", Integer, nullable=False),  # the case's last_seq these facts have seen
     Column("updated_at", UtcDateTime, nullable=False),
-    Index("ix_case_sla_day", "day", "opd_id"),
+    Index("ix_case_sla_conversation", "conversation_id", unique=True),
     Index("ix_case_sla_open", "status", "opd_id"),
+    sqlite_with_rowid=False,
 )
 
 sla_response = Table(
@@ -513,7 +527,8 @@ sla_rollup = Table(
     # any set of months are computed from. Rebuilt from case_sla when a month changes.
     _pk(),
     Column("month", String(7), nullable=False),  # YYYY-MM, local
-    Column("opd_id", ForeignKey("opd.id", ondelete="CASCADE"), nullable=False),
+    # An OPD's cases, or (None) every OPD's: what a coordinator's report reads.
+    Column("opd_id", ForeignKey("opd.id", ondelete="CASCADE"), nullable=True),
     Column("dim", String(10), nullable=False),  # opd | agent | channel | category | ...
     Column("key", String(100), nullable=True),
     Column("cases", Integer, nullable=False),
