@@ -16,13 +16,14 @@ or a period (day, ISO week, month) for trends. Per group:
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, and_, func, select, text
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import Connection, Integer, Text, and_, func, select, text
 
 from hub import rollups
 from hub.directory import Directory
@@ -44,6 +45,8 @@ NONE_LABELS = {
     "kelurahan": "Tanpa kelurahan",
 }
 MAX_DAYS = 3 * 366
+#: Durations of some cases: a list from the facts, or an array from a rollup.
+Run = Sequence[int] | NDArray[Any]
 
 
 class ReportError(Exception):
@@ -71,34 +74,19 @@ class Query:
             raise ReportError("a report spans at most three years")
 
 
-def percentile(runs: list[Sequence[int]], p: float) -> int | None:
-    """Nearest-rank percentile (p in 0..1) of the values of several sorted runs."""
-    count = sum(len(run) for run in runs)
-    if not count:
+def percentile(runs: Sequence[Run], p: float) -> int | None:
+    """Nearest-rank percentile (p in 0..1) of the values of several runs: the smallest value
+    with at least p of all values at or below it (numpy selects it without a full sort)."""
+    values = np.concatenate([np.asarray(run, dtype=np.int64) for run in runs]) if runs else None
+    if values is None or not len(values):
         return None
-    return kth(runs, max(0, math.ceil(p * count) - 1))
-
-
-def kth(runs: list[Sequence[int]], k: int) -> int:
-    """The k-th smallest value (from 0) of several sorted runs, without merging them: the
-    least value with more than k values at or below it, found by halving the range of
-    values (each step counts with one binary search per run)."""
-    runs = [run for run in runs if len(run)]
-    if len(runs) == 1:
-        return runs[0][k]
-    low, high = min(run[0] for run in runs), max(run[-1] for run in runs)
-    while low < high:
-        middle = (low + high) // 2
-        if sum(bisect_right(run, middle) for run in runs) > k:
-            high = middle
-        else:
-            low = middle + 1
-    return low
+    k = max(0, math.ceil(p * len(values)) - 1)
+    return int(np.partition(values, k)[k])
 
 
 @dataclass
 class Figures:
-    """A report item as it is added up: counts, and sorted runs of the first-response and
+    """A report item as it is added up: counts, and runs of the first-response and
     resolution durations (of the report's clock)."""
 
     cases: int = 0
@@ -108,8 +96,8 @@ class Figures:
     met: int = 0
     csat_sum: int = 0
     csat_n: int = 0
-    first: list[Sequence[int]] = field(default_factory=list)
-    resolution: list[Sequence[int]] = field(default_factory=list)
+    first: list[Run] = field(default_factory=list)
+    resolution: list[Run] = field(default_factory=list)
 
     def add_counts(self, counts: Sequence[Any]) -> None:
         cases, responded, open_, decided, met, csat_sum, csat_n = counts
@@ -171,14 +159,17 @@ def _group(groups: dict[Any, Figures], key: Any) -> Figures:
 def _add_facts(
     conn: Connection, query: Query, ranges: list[tuple[date, date]], groups: dict[Any, Figures]
 ) -> None:
-    """Add the facts of these days: counted by the database, durations read in order."""
+    """Add the facts of these days, added up by the database in one pass: counts, and the
+    durations as text lists that numpy reads back."""
     f = s.case_sla.c
     key = f.day if query.group in PERIODS else getattr(f, rollups.DIMS[query.group])
     where = rollups.day_ranges(ranges)
     if query.opd_ids is not None:
         where = and_(where, f.opd_id.in_(query.opd_ids))
-    period = _PERIOD.get(query.group)
-    counts = select(
+    wall = query.clock == "wall"
+    first = f.first_response_wall_s if wall else f.first_response_s
+    resolution = f.resolution_wall_s if wall else f.resolution_s
+    totals = select(
         key,
         func.count(),
         func.count(f.first_response_s),
@@ -187,24 +178,29 @@ def _add_facts(
         func.sum(f.response_met.cast(Integer)),
         func.sum(f.csat),
         func.count(f.csat),
+        _listed(conn, first),
+        _listed(conn, resolution),
     ).where(where)
-    for row in conn.execute(counts.group_by(key)):
-        _group(groups, period(row[0]) if period else row[0]).add_counts(row[1:])
-    wall = query.clock == "wall"
-    durations = (
-        ("first", f.first_response_wall_s if wall else f.first_response_s),
-        ("resolution", f.resolution_wall_s if wall else f.resolution_s),
-    )
-    for name, column in durations:
-        runs: dict[Any, list[int]] = {}
-        ordered = select(key, column).where(where, column.is_not(None)).order_by(key, column)
-        for group_key, value in conn.execute(ordered):
-            run = runs.get(group_key)
-            if run is None:
-                run = runs[group_key] = []
-            run.append(value)
-        for group_key, run in runs.items():
-            getattr(_group(groups, period(group_key) if period else group_key), name).append(run)
+    period = _PERIOD.get(query.group)
+    for row in conn.execute(totals.group_by(key)):
+        found = _group(groups, period(row[0]) if period else row[0])
+        found.add_counts(row[1:8])
+        found.first.append(_numbers(row[8]))
+        found.resolution.append(_numbers(row[9]))
+
+
+def _listed(conn: Connection, column: Any) -> Any:
+    """A group's values as one text, "12,345,6" (nulls left out)."""
+    if conn.dialect.name == "postgresql":
+        return func.string_agg(column.cast(Text), ",")
+    return func.group_concat(column)
+
+
+def _numbers(listed: str | None) -> NDArray[np.int64]:
+    """ "12,345,6" (SQLite's group_concat) as an array."""
+    if not listed:
+        return np.empty(0, dtype=np.int64)
+    return np.fromstring(listed, dtype=np.int64, sep=",")
 
 
 def cases_of(query: Query) -> Any:

@@ -2,7 +2,7 @@
 week.
 
 For each month of arrivals, OPD and grouping (opd, agent, channel, category, kelurahan,
-day) a rollup row holds the counts and the sorted durations of its cases. A report over
+day) a rollup row holds the counts and the durations of its cases. A report over
 whole months merges rollup rows; the days of a range that do not fill a month, and months
 whose facts changed since their rollup was built, are read from the facts themselves. The
 durations are kept whole (not bucketed), so a percentile over merged months is the exact
@@ -15,13 +15,13 @@ is used only while its rollup was built from its current version.
 
 from __future__ import annotations
 
-import sys
-from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import Connection, and_, delete, insert, or_, select, update
 
 from hub.models import OPEN_STATUSES
@@ -42,19 +42,13 @@ BLOBS = ("first_s", "first_wall_s", "resolution_s", "resolution_wall_s")
 
 
 def pack(values: list[int]) -> bytes:
-    """Sorted 32-bit integers, little-endian (the same bytes on every machine)."""
-    packed = array("i", sorted(values))
-    if sys.byteorder == "big":
-        packed.byteswap()
-    return packed.tobytes()
+    """32-bit integers, little-endian (the same bytes on every machine)."""
+    return np.asarray(values, dtype="<i4").tobytes()
 
 
-def unpack(blob: bytes) -> array[int]:
-    values = array("i")
-    values.frombytes(blob)
-    if sys.byteorder == "big":
-        values.byteswap()
-    return values
+def unpack(blob: bytes) -> NDArray[np.int32]:
+    """The durations of a blob, without making a Python int of each."""
+    return np.frombuffer(blob, dtype="<i4")
 
 
 # -- months ------------------------------------------------------------------------------

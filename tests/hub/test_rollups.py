@@ -25,8 +25,8 @@ def test_a_range_splits_into_whole_months_and_edge_days() -> None:
     assert rollups.split(date(2024, 2, 1), date(2024, 2, 29)) == (["2024-02"], [])
 
 
-def test_durations_pack_sorted_and_unpack_the_same() -> None:
-    assert list(rollups.unpack(rollups.pack([30, 5, 2**31 - 1, 0]))) == [0, 5, 30, 2**31 - 1]
+def test_durations_pack_and_unpack_the_same() -> None:
+    assert list(rollups.unpack(rollups.pack([30, 5, 2**31 - 1, 0]))) == [30, 5, 2**31 - 1, 0]
 
 
 async def random_facts(hub: RunningHub, count: int) -> None:
