@@ -263,6 +263,9 @@ def backlog(
         func.min(c.created_at),
         func.sum(late.cast(Integer)),
     ).where(OPEN_CASE)
+    # Without statistics SQLite prefers the list's index for one OPD, and then reads every
+    # open case's row (10x slower on 40 000 open cases): name the covering one.
+    query = query.with_hint(s.conversation, "INDEXED BY ix_conversation_open_backlog", "sqlite")
     if opd_ids is not None:
         query = query.where(c.opd_id.in_(opd_ids))
     rows = conn.execute(query.group_by(c.opd_id)).all()
