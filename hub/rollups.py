@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.models import OPEN_STATUSES
 from hub.store import schema as s
@@ -80,13 +81,19 @@ def split(start: date, end: date) -> tuple[list[str], list[tuple[date, date]]]:
 
 def mark(conn: Connection, months: Iterable[str]) -> None:
     """These months' facts changed: their rollups are stale until rebuilt."""
-    m = s.sla_month.c
-    for month in sorted(set(months)):
-        bumped = conn.execute(
-            update(s.sla_month).where(m.month == month).values(version=m.version + 1)
-        ).rowcount
-        if not bumped:
-            conn.execute(insert(s.sla_month).values(month=month, version=1, built_version=0))
+    wanted = sorted(set(months))
+    if not wanted:
+        return
+    upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = upsert(s.sla_month).values(
+        [{"month": month, "version": 1, "built_version": 0} for month in wanted]
+    )
+    # One statement, safe against another process marking the same month meanwhile.
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["month"], set_={"version": s.sla_month.c.version + 1}
+        )
+    )
 
 
 def stale(conn: Connection) -> list[tuple[str, int]]:
