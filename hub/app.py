@@ -95,6 +95,8 @@ def create_app(settings: Settings) -> web.Application:
     )
     auth = Auth(store, settings.sessions.max_age_hours)
     app[SETTINGS], app[STORE], app[SERVICE], app[AUTH] = settings, store, service, auth
+    store.on_error = service.metrics.db_error
+    service.metrics.subscribe(bus)
 
     sio = create_socket_server()
     sio.attach(app)
@@ -118,6 +120,7 @@ def create_app(settings: Settings) -> web.Application:
 
     channels = load_channels(service)
     check_inboxes(settings, service)
+    service.metrics.know_channels(channel.kind for channel in channels)
     app[CHANNELS] = channels
     for channel in channels:
         for method, path, handler in channel.routes():
@@ -144,8 +147,8 @@ async def _close_sockets(app: web.Application) -> None:
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     settings, store, service = app[SETTINGS], app[STORE], app[SERVICE]
-    if store.sqlite:
-        await asyncio.to_thread(upgrade, settings.database.url)
+    # Both databases: PostgreSQL's migrations take a lock, so processes may start together.
+    await asyncio.to_thread(upgrade, settings.database.url)
     await store.start()
     await store.write(lambda conn: sync_settings(conn, settings))
     await service.start()

@@ -118,7 +118,9 @@ def list_canned(conn: Connection, org_id: int, opd_ids: list[int] | None) -> lis
     query = select(s.canned_response).where(c.organization_id == org_id)
     if opd_ids is not None:
         query = query.where(c.opd_id.is_(None) | c.opd_id.in_(opd_ids))
-    return [canned_view(r) for r in conn.execute(query.order_by(c.shortcut, c.opd_id))]
+    # Those for every OPD first, on PostgreSQL as on SQLite (which sorts NULL first).
+    query = query.order_by(c.shortcut, c.opd_id.asc().nulls_first())
+    return [canned_view(r) for r in conn.execute(query)]
 
 
 def _shortcut(value: str) -> str:

@@ -9,9 +9,17 @@ import zoneinfo
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 ENV_PREFIX = "KANAL_"
 InboxKind = Literal["widget", "telegram", "whatsapp", "manual", "api"]
@@ -19,6 +27,26 @@ InboxKind = Literal["widget", "telegram", "whatsapp", "manual", "api"]
 
 class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _address_list(value: Any) -> Any:
+    """From the environment a comma-separated string: "127.0.0.1, 10.0.0.0/8"."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+def _networks(value: tuple[str, ...]) -> tuple[str, ...]:
+    for entry in value:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(f"{entry!r} is not an IP address or network") from None
+    return value
+
+
+#: IP addresses or networks, as a TOML list or a comma-separated string.
+Networks = Annotated[tuple[str, ...], BeforeValidator(_address_list), AfterValidator(_networks)]
 
 
 class ServerSettings(_Section):
@@ -30,25 +58,7 @@ class ServerSettings(_Section):
     access_log: bool = False  # one log line per HTTP request (costs ~20% of a busy loop)
     cookie_secure: bool | None = None
     # Reverse proxies (addresses or networks) whose X-Forwarded-For names the real client.
-    trusted_proxies: tuple[str, ...] = ()
-
-    @field_validator("trusted_proxies", mode="before")
-    @classmethod
-    def _proxy_list(cls, value: Any) -> Any:
-        """From the environment a comma-separated string: "127.0.0.1, 10.0.0.0/8"."""
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
-        return value
-
-    @field_validator("trusted_proxies")
-    @classmethod
-    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for entry in value:
-            try:
-                ipaddress.ip_network(entry, strict=False)
-            except ValueError:
-                raise ValueError(f"{entry!r} is not an IP address or network") from None
-        return value
+    trusted_proxies: Networks = ()
 
 
 class DatabaseSettings(_Section):
@@ -58,6 +68,9 @@ class DatabaseSettings(_Section):
     cache_mb: int = Field(64, ge=1, le=65536)
     batch_max: int = Field(256, ge=1, le=10000)
     commit_delay_ms: float = Field(1.0, ge=0, le=100)
+    # PostgreSQL: connections this process keeps (every hub process its own pool).
+    pool_size: int = Field(10, ge=1, le=1000)
+    pool_timeout_s: float = Field(10.0, gt=0, le=300)
 
     @field_validator("url")
     @classmethod
@@ -69,6 +82,14 @@ class DatabaseSettings(_Section):
 
 class RedisSettings(_Section):
     url: str = ""
+
+
+class MetricsSettings(_Section):
+    """GET /metrics (Prometheus): with a token, for whoever sends it; without, for the
+    addresses in `allow` only (the client's address, behind server.trusted_proxies)."""
+
+    token: str = ""
+    allow: Networks = ("127.0.0.1", "::1")
 
 
 class MessageSettings(_Section):
@@ -163,6 +184,7 @@ class Settings(_Section):
     server: ServerSettings = ServerSettings()
     database: DatabaseSettings = DatabaseSettings()
     redis: RedisSettings = RedisSettings()
+    metrics: MetricsSettings = MetricsSettings()
     messages: MessageSettings = MessageSettings()
     media: MediaSettings = MediaSettings()
     sessions: SessionSettings = SessionSettings()

@@ -54,6 +54,7 @@ class Claim:
     out: Outbound
     external_id: str | None
     private: bool
+    created_at: datetime | None = None  # the message's, for kanal_delivery_seconds
 
 
 def claim_due(conn: Connection, now: datetime, lease: float, limit: int) -> list[Claim]:
@@ -82,6 +83,11 @@ def claim_due(conn: Connection, now: datetime, lease: float, limit: int) -> list
         )
         .order_by(o.next_attempt_at, o.id)
         .limit(limit)
+        # PostgreSQL: several relays (hub processes) claim at once; each skips the rows
+        # another is claiming instead of waiting for them or taking them too. Only the
+        # outbox rows are locked, never the cases that ingest is writing to. SQLite
+        # renders nothing: its single writer already claims one batch at a time.
+        .with_for_update(of=s.outbox, skip_locked=True)
     ).all()
     claims = []
     for row in rows:
@@ -99,7 +105,15 @@ def claim_due(conn: Connection, now: datetime, lease: float, limit: int) -> list
             attachments=tuple(row.attachments or ()),
         )
         claims.append(
-            Claim(row.outbox_id, row.attempts + 1, row.inbox_id, out, row.external_id, row.private)
+            Claim(
+                row.outbox_id,
+                row.attempts + 1,
+                row.inbox_id,
+                out,
+                row.external_id,
+                row.private,
+                row.created_at,
+            )
         )
     return claims
 
@@ -199,6 +213,7 @@ class OutboxRelay:
         inbox = self.service.directory.inboxes.get(claim.inbox_id)
         channel = self.service.channel_for(inbox) if inbox is not None else None
         if inbox is None or channel is None:
+            self.service.metrics.delivery_failed(inbox.kind if inbox else "unknown", "dead")
             await self._record(
                 claim, state="dead", delivery=Delivery.FAILED, error="no channel for this inbox"
             )
@@ -213,11 +228,16 @@ class OutboxRelay:
             error = ChannelSendError(str(exc) or type(exc).__name__, retryable=True)
             await self._failed(claim, error)
             return
+        self.service.metrics.delivered(inbox.kind, claim.created_at)
         await self._record(claim, state="done", delivery=Delivery.SENT, provider_id=provider_id)
 
     async def _failed(self, claim: Claim, exc: ChannelSendError) -> None:
         reason = str(exc)[:500]
-        if exc.retryable and claim.attempts < self.policy.max_attempts:
+        retry = exc.retryable and claim.attempts < self.policy.max_attempts
+        inbox = self.service.directory.inboxes.get(claim.inbox_id)
+        channel = inbox.kind if inbox is not None else "unknown"
+        self.service.metrics.delivery_failed(channel, "retry" if retry else "dead")
+        if retry:
             wait = self.policy.delay(claim.attempts, exc.retry_after)
             retry_at = utcnow() + timedelta(seconds=wait)
             log.info("message %s: %s; retry in %.1fs", claim.out.message_id, reason, wait)

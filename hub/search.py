@@ -126,7 +126,10 @@ def _hits_postgres(
     status: str | None,
     since: datetime | None,
 ) -> list[tuple[int, str, int]]:
-    params: dict[str, Any] = {"words": words, "scan": SCAN}
+    # As on SQLite: every word required, the last one as a prefix (so typing shows results).
+    terms = [f"'{w}'" for w in words.split()]
+    terms[-1] += ":*"
+    params: dict[str, Any] = {"query": " & ".join(terms), "scan": SCAN}
     extra = ""
     if opd_ids is not None:
         extra += f" AND c.opd_id IN ({','.join(str(int(o)) for o in opd_ids) or 'NULL'})"
@@ -137,9 +140,12 @@ def _hits_postgres(
         extra += " AND c.created_at >= :since"
         params["since"] = since
     sql = f"""
-        SELECT m.conversation_id, left(m.text, 160), m.id
+        SELECT m.conversation_id,
+            ts_headline('simple', m.text, to_tsquery('simple', :query),
+                'StartSel=[, StopSel=], MaxWords=16, MinWords=6'),
+            m.id
         FROM message m JOIN conversation c ON c.id = m.conversation_id
-        WHERE to_tsvector('simple', m.text) @@ plainto_tsquery('simple', :words){extra}
+        WHERE to_tsvector('simple', m.text) @@ to_tsquery('simple', :query){extra}
         ORDER BY m.id DESC
         LIMIT :scan"""
     return [tuple(r) for r in conn.execute(text(sql), params)]

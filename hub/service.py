@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -24,6 +25,7 @@ from hub.directory import (
 from hub.entries import Entry, Recorded
 from hub.events import ConversationChanged, Event, EventBus, MessageCreated, Typing
 from hub.media import MediaFile, MediaStore, MediaTooLarge
+from hub.metrics import Metrics
 from hub.models import (
     Inbound,
     InboxRef,
@@ -71,6 +73,7 @@ class HubService(AgentReads):
         self.directory = Directory()
         self.desk = Desk(self)
         self.sla = SlaKeeper(self, sla or SlaSettings())
+        self.metrics = Metrics()
         self.channels: dict[str, Channel] = {}
         self.sio: Any = None
         self.on_outbound: Callable[[], None] = lambda: None  # wakes the outbox relay
@@ -184,6 +187,7 @@ class HubService(AgentReads):
         delivery: str | None = None,
     ) -> list[Accepted]:
         """Store a provider delivery atomically; events follow the commit."""
+        started = time.perf_counter()
         # The widget is held to the hub's limit; a provider bounds its own texts (4096 on
         # Telegram and WhatsApp), and refusing its delivery would only make it retry.
         limits = self.limits if self.is_live(inbox.id) else ingest.PROVIDER_LIMITS
@@ -192,6 +196,7 @@ class HubService(AgentReads):
                 ingest.validate(item, limits)
         job = ingest.IngestJob(self.directory, inbox, items, delivery)
         results = await _for_channel(self.store.write(job))
+        self.metrics.accepted(inbox.kind, items, results, time.perf_counter() - started)
         for result in results:
             if result.duplicate or result.message is None or result.conversation is None:
                 continue

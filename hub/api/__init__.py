@@ -16,6 +16,7 @@ from hub.api import (
     exports,
     health,
     media,
+    metrics,
     openapi,
     reports,
     track,
@@ -82,6 +83,7 @@ ROUTES = [
     ("GET", "/api/v1/track/{code}", track.track),
     ("GET", "/api/v1/openapi.json", openapi.openapi),
     ("GET", "/healthz", health.healthz),
+    ("GET", "/metrics", metrics.metrics),
 ]
 
 

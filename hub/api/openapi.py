@@ -676,6 +676,23 @@ PATHS: dict[str, Any] = {
             "responses": {"200": {"description": "Healthy"}, "503": {"description": "Degraded"}},
         }
     },
+    "/metrics": {
+        "get": {
+            "summary": "Prometheus metrics (text format); docs/deploy.md lists them",
+            "description": "With [metrics] token set: send it as `Authorization: Bearer "
+            "<token>` (401 otherwise). Without a token: only clients whose address is in "
+            "[metrics] allow (loopback by default) get an answer; to others it is a 404.",
+            "security": [],
+            "responses": {
+                "200": {
+                    "description": "The metrics",
+                    "content": {"text/plain": {"schema": {"type": "string"}}},
+                },
+                "401": {"description": "A token is configured and was not sent"},
+                "404": {"description": "No token configured and the address is not allowed"},
+            },
+        }
+    },
 }
 
 DOCUMENT: dict[str, Any] = {

@@ -7,14 +7,18 @@ PostgreSQL both run on asyncpg, each write in its own transaction.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, create_engine, event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from hub.config import DatabaseSettings
@@ -32,6 +36,26 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def connect_options(url: str) -> tuple[URL, dict[str, Any]]:
+    """The URL SQLAlchemy gets and its connect_args.
+
+    libpq's `options=-csearch_path=kanal` (how psql and most tools name a schema or any
+    other server setting) is not an asyncpg argument: it becomes asyncpg's
+    server_settings.
+    """
+    parsed = make_url(url)
+    if is_sqlite(url) or "options" not in parsed.query:
+        return parsed, {}
+    settings = {}
+    words = shlex.split(str(parsed.query["options"]))
+    for n, word in enumerate(words):
+        setting = word.removeprefix("-c") or (words[n + 1] if n + 1 < len(words) else "")
+        if word.startswith("-c") and "=" in setting:
+            name, value = setting.split("=", 1)
+            settings[name.strip()] = value.strip()
+    return parsed.difference_update_query(["options"]), {"server_settings": settings}
+
+
 def sqlite_path(url: str) -> Path | None:
     database = make_url(url).database
     if not database or database == ":memory:":
@@ -46,6 +70,7 @@ class Store:
         self.sqlite = is_sqlite(self.url)
         self._engine: AsyncEngine | None = None
         self._writer: GroupCommitWriter | None = None
+        self.on_error: Callable[[str], None] = lambda op: None  # metrics: "read" | "write"
 
     @property
     def writer(self) -> GroupCommitWriter | None:
@@ -53,21 +78,34 @@ class Store:
 
     async def start(self) -> None:
         if self.sqlite:
-            path = sqlite_path(self.url)
-            if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-        self._engine = create_async_engine(self.url, pool_pre_ping=not self.sqlite)
-        if self.sqlite:
-            event.listen(self._engine.sync_engine, "connect", self._sqlite_pragmas)
-            sync_url = make_url(self.url).set(drivername="sqlite+pysqlite")
-            sync_engine = create_engine(sync_url)
-            event.listen(sync_engine, "connect", self._sqlite_pragmas)
-            event.listen(sync_engine, "connect", _no_implicit_transactions)
-            event.listen(sync_engine, "begin", _begin_immediate)
-            self._writer = GroupCommitWriter(
-                sync_engine, self.settings.batch_max, self.settings.commit_delay_ms
-            )
-            self._writer.start()
+            self._start_sqlite()
+            return
+        # PostgreSQL: a sized pool, each write its own transaction (_write_alone).
+        url, connect_args = connect_options(self.url)
+        self._engine = create_async_engine(
+            url,
+            connect_args=connect_args,
+            pool_size=self.settings.pool_size,
+            max_overflow=0,  # pool_size is the most this process opens, as configured
+            pool_timeout=self.settings.pool_timeout_s,
+            pool_pre_ping=True,
+        )
+
+    def _start_sqlite(self) -> None:
+        path = sqlite_path(self.url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self._engine = create_async_engine(self.url)
+        event.listen(self._engine.sync_engine, "connect", self._sqlite_pragmas)
+        sync_url = make_url(self.url).set(drivername="sqlite+pysqlite")
+        sync_engine = create_engine(sync_url)
+        event.listen(sync_engine, "connect", self._sqlite_pragmas)
+        event.listen(sync_engine, "connect", _no_implicit_transactions)
+        event.listen(sync_engine, "begin", _begin_immediate)
+        self._writer = GroupCommitWriter(
+            sync_engine, self.settings.batch_max, self.settings.commit_delay_ms
+        )
+        self._writer.start()
 
     async def stop(self) -> None:
         if self._writer is not None:
@@ -82,16 +120,37 @@ class Store:
         try:
             if self._writer is not None:
                 return await self._writer.submit(job)
-            async with self._require_engine().begin() as conn:
-                return await conn.run_sync(job)
+            return await self._write_alone(job)
         except _STORAGE_ERRORS as exc:
+            self.on_error("write")
             raise StorageUnavailable(str(exc)) from exc
+
+    async def _write_alone(self, job: Callable[[Connection], T]) -> T:
+        """One transaction; run again when a concurrent writer got there first.
+
+        Several processes write at once on PostgreSQL: a job that read "no receipt, no
+        contact, no open case" may then collide with the same row another transaction
+        just committed (a unique violation), or deadlock with it. Run again, it sees that
+        row and takes the duplicate path, as it would have behind SQLite's single writer.
+        A genuine violation fails the same way every time and is raised after the last try.
+        """
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                async with self._require_engine().begin() as conn:
+                    return await conn.run_sync(job)
+            except DBAPIError as exc:
+                if attempt == CONFLICT_ATTEMPTS or not is_conflict(exc):
+                    raise
+                log.debug("write conflict (attempt %d): %s", attempt, exc.orig)
+                await asyncio.sleep(random.uniform(0, 0.005 * attempt))
+        raise AssertionError("unreachable")
 
     async def read(self, job: Callable[[Connection], T]) -> T:
         try:
             async with self._require_engine().connect() as conn:
                 return await conn.run_sync(job)
         except _STORAGE_ERRORS as exc:
+            self.on_error("read")
             raise StorageUnavailable(str(exc)) from exc
 
     async def ping(self) -> bool:
@@ -125,5 +184,17 @@ def _begin_immediate(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+#: How often a write is tried when it collides with a concurrent one (PostgreSQL).
+CONFLICT_ATTEMPTS = 5
+
+# unique_violation, serialization_failure, deadlock_detected
+_CONFLICTS = frozenset({"23505", "40001", "40P01"})
+
+
+def is_conflict(exc: DBAPIError) -> bool:
+    """A collision with a concurrent transaction, which a new attempt may not meet."""
+    return getattr(exc.orig, "sqlstate", None) in _CONFLICTS
+
+
 # Errors that mean "the database did not answer", not "this write is wrong".
-_STORAGE_ERRORS = (OperationalError, InterfaceError, OSError, TimeoutError)
+_STORAGE_ERRORS = (OperationalError, InterfaceError, OSError, TimeoutError, PoolTimeout)

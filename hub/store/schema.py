@@ -29,6 +29,9 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 naming = {
@@ -79,6 +82,27 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class BoolDefault(TextClause):
+    """A Boolean column's server default: 0 or 1 on SQLite (the DDL it always had), false
+    or true on PostgreSQL, which refuses an integer default for a boolean column."""
+
+    inherit_cache = True
+
+    def __init__(self, value: bool) -> None:
+        super().__init__("1" if value else "0")
+        self.value = value
+
+
+@compiles(BoolDefault, "postgresql")
+def _postgres_bool(element: BoolDefault, compiler: SQLCompiler, **kw: Any) -> str:
+    return "true" if element.value else "false"
+
+
+#: Server defaults of Boolean columns (migrations use them too).
+FALSE = BoolDefault(False)
+TRUE = BoolDefault(True)
+
+
 def _pk() -> Column[int]:
     return Column("id", Id, primary_key=True, autoincrement=True)
 
@@ -103,8 +127,8 @@ opd = Table(
     Column("slug", String(63), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     # The coordinating OPD (Diskominfo): city-wide inboxes' new cases wait in its triage.
-    Column("coordinator", Boolean, nullable=False, server_default=text("0")),
-    Column("active", Boolean, nullable=False, server_default=text("1")),
+    Column("coordinator", Boolean, nullable=False, server_default=FALSE),
+    Column("active", Boolean, nullable=False, server_default=TRUE),
     _created(),
 )
 
@@ -118,7 +142,7 @@ agent = Table(
     Column("name", String(200), nullable=False),
     Column("role", String(20), nullable=False),
     Column("password_hash", String(200), nullable=True),
-    Column("active", Boolean, nullable=False, server_default=text("1")),
+    Column("active", Boolean, nullable=False, server_default=TRUE),
     # How many open cases automatic assignment gives this agent at most (0: none).
     Column("capacity", Integer, nullable=False, server_default=text("10")),
     Column("settings", JSON, nullable=True),  # notification preferences and the like
@@ -157,7 +181,7 @@ inbox = Table(
     Column("name", String(200), nullable=False),
     Column("opd_id", ForeignKey("opd.id"), nullable=False),
     Column("options", JSON, nullable=False, default=dict),
-    Column("active", Boolean, nullable=False, server_default=text("1")),
+    Column("active", Boolean, nullable=False, server_default=TRUE),
     _created(),
     CheckConstraint("kind IN ('widget', 'telegram', 'whatsapp', 'manual', 'api')", name="kind"),
 )
@@ -202,13 +226,13 @@ conversation = Table(
     # Where the problem is: {latitude, longitude, title?, address?, message_id}.
     Column("location", JSON, nullable=True),
     Column("priority", String(10), nullable=False, server_default="normal"),
-    Column("rahasia", Boolean, nullable=False, server_default=text("0")),
-    Column("anonim", Boolean, nullable=False, server_default=text("0")),
+    Column("rahasia", Boolean, nullable=False, server_default=FALSE),
+    Column("anonim", Boolean, nullable=False, server_default=FALSE),
     Column("labels", JSON, nullable=True),
     # Where an offline entry came from: phone | walk_in | letter | media (None: a channel).
     Column("source", String(20), nullable=True),
     # Waiting in the coordinator's triage queue (a city-wide inbox's new case).
-    Column("triage", Boolean, nullable=False, server_default=text("0")),
+    Column("triage", Boolean, nullable=False, server_default=FALSE),
     # A disposisi waiting for the receiving OPD to accept or return it.
     Column("pending_transfer_id", Integer, nullable=True),
     Column("last_seq", Integer, nullable=False, server_default=text("0")),
@@ -264,7 +288,7 @@ message = Table(
     Column("sender_type", String(10), nullable=False),
     Column("sender_agent_id", ForeignKey("agent.id"), nullable=True),
     Column("kind", String(10), nullable=False),
-    Column("private", Boolean, nullable=False, server_default=text("0")),
+    Column("private", Boolean, nullable=False, server_default=FALSE),
     Column("text", Text, nullable=False, server_default=""),
     Column("attachments", JSON, nullable=True),
     Column("external_id", String(200), nullable=True),
@@ -392,8 +416,8 @@ category = Table(
     Column("name", String(100), nullable=False),
     Column("opd_id", ForeignKey("opd.id"), nullable=True),  # where such cases usually belong
     # Resolving a case of this category needs an "after" photo (proof of follow-up).
-    Column("needs_after_photo", Boolean, nullable=False, server_default=text("0")),
-    Column("active", Boolean, nullable=False, server_default=text("1")),
+    Column("needs_after_photo", Boolean, nullable=False, server_default=FALSE),
+    Column("active", Boolean, nullable=False, server_default=TRUE),
     UniqueConstraint("organization_id", "name"),
 )
 
@@ -523,7 +547,7 @@ sla_rollup = Table(
     "sla_rollup",
     metadata,
     # Report figures of one month of arrivals, per OPD and grouping (hub/rollups.py):
-    # counts, and the sorted durations (packed 32-bit integers) that exact percentiles of
+    # counts, and the durations (packed 32-bit integers) that exact percentiles of
     # any set of months are computed from. Rebuilt from case_sla when a month changes.
     _pk(),
     Column("month", String(7), nullable=False),  # YYYY-MM, local

@@ -13,18 +13,29 @@ from hub.config import DatabaseSettings
 from hub.store.db import StorageUnavailable, Store
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> Any:
-    store = Store(DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'w.db'}"))
+async def _store_with_table(url: str) -> Store:
+    store = Store(DatabaseSettings(url=url))
     await store.start()
     await store.write(lambda c: c.execute(text("CREATE TABLE t (v INTEGER UNIQUE)")))
+    return store
+
+
+@pytest.fixture
+async def store(database_url: str) -> Any:
+    """SQLite (through the group-commit writer) and PostgreSQL (a transaction per write)."""
+    store = await _store_with_table(database_url)
     yield store
     await store.stop()
 
 
-async def test_concurrent_writes_share_transactions(store: Store) -> None:
-    assert store.writer is not None
-    before = store.writer.batches
+@pytest.fixture
+async def sqlite_store(tmp_path: Path) -> Any:
+    store = await _store_with_table(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+    yield store
+    await store.stop()
+
+
+async def test_concurrent_writes_all_land(store: Store) -> None:
     results = await asyncio.gather(
         *(
             store.write(
@@ -34,10 +45,22 @@ async def test_concurrent_writes_share_transactions(store: Store) -> None:
         )
     )
     assert results == [1] * 200
-    batches = store.writer.batches - before
-    assert batches < 200, "group commit should put many writes in one transaction"
     total = await store.read(lambda c: c.execute(text("SELECT count(*) FROM t")).scalar_one())
     assert total == 200
+
+
+async def test_concurrent_writes_share_transactions(sqlite_store: Store) -> None:
+    store = sqlite_store
+    assert store.writer is not None
+    before = store.writer.batches
+    await asyncio.gather(
+        *(
+            store.write(lambda c, i=i: c.execute(text("INSERT INTO t VALUES (:v)"), {"v": i}))
+            for i in range(200)
+        )
+    )
+    batches = store.writer.batches - before
+    assert batches < 200, "group commit should put many writes in one transaction"
 
 
 async def test_a_failing_job_rolls_back_alone(store: Store) -> None:
@@ -58,7 +81,8 @@ async def test_a_failing_job_rolls_back_alone(store: Store) -> None:
     assert values == [0, 1, 2, 3, 4]
 
 
-async def test_sqlite_runs_in_wal_with_full_sync(store: Store) -> None:
+async def test_sqlite_runs_in_wal_with_full_sync(sqlite_store: Store) -> None:
+    store = sqlite_store
     mode = await store.write(lambda c: c.execute(text("PRAGMA journal_mode")).scalar_one())
     sync = await store.write(lambda c: c.execute(text("PRAGMA synchronous")).scalar_one())
     fks = await store.write(lambda c: c.execute(text("PRAGMA foreign_keys")).scalar_one())

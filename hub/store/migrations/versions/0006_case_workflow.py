@@ -56,8 +56,8 @@ def upgrade() -> None:
     sa.Column('organization_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('opd_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('needs_after_photo', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('active', sa.Boolean(), server_default=sa.text('1'), nullable=False),
+    sa.Column('needs_after_photo', sa.Boolean(), server_default=hub.store.schema.FALSE, nullable=False),
+    sa.Column('active', sa.Boolean(), server_default=hub.store.schema.TRUE, nullable=False),
     sa.ForeignKeyConstraint(['opd_id'], ['opd.id'], name=op.f('fk_category_opd_id_opd')),
     sa.ForeignKeyConstraint(['organization_id'], ['organization.id'], name=op.f('fk_category_organization_id_organization')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_category')),
@@ -98,14 +98,14 @@ def upgrade() -> None:
     with op.batch_alter_table('conversation', schema=None) as batch_op:
         batch_op.add_column(sa.Column('labels', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('source', sa.String(length=20), nullable=True))
-        batch_op.add_column(sa.Column('triage', sa.Boolean(), server_default=sa.text('0'), nullable=False))
+        batch_op.add_column(sa.Column('triage', sa.Boolean(), server_default=hub.store.schema.FALSE, nullable=False))
         batch_op.add_column(sa.Column('pending_transfer_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('csat_comment', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('csat_at', hub.store.schema.UtcDateTime(), nullable=True))
 
     with op.batch_alter_table('opd', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('coordinator', sa.Boolean(), server_default=sa.text('0'), nullable=False))
-        batch_op.add_column(sa.Column('active', sa.Boolean(), server_default=sa.text('1'), nullable=False))
+        batch_op.add_column(sa.Column('coordinator', sa.Boolean(), server_default=hub.store.schema.FALSE, nullable=False))
+        batch_op.add_column(sa.Column('active', sa.Boolean(), server_default=hub.store.schema.TRUE, nullable=False))
 
     # ### end Alembic commands ###
 
