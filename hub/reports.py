@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Integer, Text, and_, func, select, text
 from hub import rollups
 from hub.directory import Directory
 from hub.models import OPEN_STATUSES, iso
+from hub.rollups import Counts
 from hub.store import schema as s
 
 GROUPS = ("opd", "agent", "channel", "category", "kelurahan")
@@ -85,29 +86,12 @@ def percentile(runs: Sequence[Run], p: float) -> int | None:
 
 
 @dataclass
-class Figures:
+class Figures(Counts):
     """A report item as it is added up: counts, and runs of the first-response and
     resolution durations (of the report's clock)."""
 
-    cases: int = 0
-    responded: int = 0
-    open: int = 0
-    decided: int = 0
-    met: int = 0
-    csat_sum: int = 0
-    csat_n: int = 0
     first: list[Run] = field(default_factory=list)
     resolution: list[Run] = field(default_factory=list)
-
-    def add_counts(self, counts: Sequence[Any]) -> None:
-        cases, responded, open_, decided, met, csat_sum, csat_n = counts
-        self.cases += cases
-        self.responded += responded
-        self.open += open_ or 0
-        self.decided += decided
-        self.met += met or 0
-        self.csat_sum += csat_sum or 0
-        self.csat_n += csat_n
 
     def item(self) -> dict[str, Any]:
         return {

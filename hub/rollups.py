@@ -15,7 +15,7 @@ is used only while its rollup was built from its current version.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -116,8 +116,8 @@ def clean(conn: Connection, months: list[str]) -> set[str]:
 
 # -- building ----------------------------------------------------------------------------
 @dataclass
-class Tally:
-    """Counts and durations (both clocks) of the cases of one rollup row, as it is built."""
+class Counts:
+    """What a rollup row and a report item count (COUNTS, in this order)."""
 
     cases: int = 0
     responded: int = 0
@@ -126,6 +126,23 @@ class Tally:
     met: int = 0
     csat_sum: int = 0
     csat_n: int = 0
+
+    def add_counts(self, counts: Sequence[Any]) -> None:
+        """Add counts given in COUNTS order (a sum of no rows is None)."""
+        cases, responded, open_, decided, met, csat_sum, csat_n = counts
+        self.cases += cases
+        self.responded += responded
+        self.open += open_ or 0
+        self.decided += decided
+        self.met += met or 0
+        self.csat_sum += csat_sum or 0
+        self.csat_n += csat_n
+
+
+@dataclass
+class Tally(Counts):
+    """Counts and durations (both clocks) of the cases of one rollup row, as it is built."""
+
     durations: tuple[list[int], list[int], list[int], list[int]] = field(
         default_factory=lambda: ([], [], [], [])
     )
