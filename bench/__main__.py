@@ -1,4 +1,4 @@
-"""python -m bench [relay|persistence|telegram|whatsapp|search|reports ...] [--quick] [--profile]
+"""python -m bench [SCENARIO ...] [--quick] [--profile]
 
 Runs the scenarios (all by default), each with its bare baseline in the same run, prints
 a table and writes bench/results/latest.json. Exit status 0 even when a target is
@@ -21,13 +21,15 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from bench import persistence, relay, reports, search, telegram, whatsapp
+from bench import fanout, limiter, persistence, relay, reports, search, telegram, whatsapp
 from bench.common import RESULTS, ROOT, Row, ScenarioResult, can_pin
 
 SCENARIOS = {"relay": relay.run, "persistence": persistence.run, "telegram": telegram.run}
 SCENARIOS["whatsapp"] = whatsapp.run
 SCENARIOS["search"] = search.run
 SCENARIOS["reports"] = reports.run
+SCENARIOS["fanout"] = fanout.run
+SCENARIOS["limiter"] = limiter.run
 
 
 def machine() -> dict[str, Any]:

@@ -4,6 +4,7 @@
     python -m bench.server bare    --port 9000             --core 0 [--profile out.prof]
     python -m bench.server webhook --port 9001 --secret S  --core 0 [--profile out.prof]
     python -m bench.server whatsapp-webhook --port 9002 --secret S --core 0 [--profile ...]
+    python -m bench.server provider --port 9003 --core 1
 
 `hub` is what `kanal serve` runs (create_app + web.run_app). `bare` is the relay baseline:
 a python-socketio AsyncServer on aiohttp, with the hub's server options, whose /widget
@@ -14,7 +15,9 @@ the body with orjson and answers 200 {"ok": true}, with no access log (a bare ap
 none unless logging is configured; the hub logs each request only with
 `server.access_log = true`, as `kanal serve` decides). `whatsapp-webhook` is the
 WhatsApp ingest baseline (bench.whatsapp.bare_app): the same, with X-Hub-Signature-256
-(HMAC-SHA256 of the raw body) as the check and no access log either. SIGINT stops any of
+(HMAC-SHA256 of the raw body) as the check and no access log either. `provider` is the
+fake Bot API + Graph API that enforces the providers' sending limits (bench.fake_provider).
+SIGINT stops any of
 them gracefully; with --profile the main thread (and for the hub the writer thread, as
 <out>.writer) is profiled with cProfile and dumped on the way out.
 """
@@ -121,7 +124,7 @@ def profile_writer_thread(path: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.server")
-    parser.add_argument("kind", choices=["hub", "bare", "webhook", "whatsapp-webhook"])
+    parser.add_argument("kind", choices=["hub", "bare", "webhook", "whatsapp-webhook", "provider"])
     parser.add_argument("--config", help="hub: TOML settings file")
     parser.add_argument("--port", type=int, help="bare, webhook: port on 127.0.0.1")
     parser.add_argument(
@@ -157,6 +160,13 @@ def main() -> None:
         from bench.whatsapp import bare_app as whatsapp_app
 
         app, host, port = whatsapp_app(args.secret), "127.0.0.1", args.port
+        access_log = None
+    elif args.kind == "provider":
+        if not args.port:
+            parser.error("provider needs --port")
+        from bench.fake_provider import create_app as provider_app
+
+        app, host, port = provider_app(), "127.0.0.1", args.port
         access_log = None
     else:
         if not args.port:
