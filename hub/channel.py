@@ -166,11 +166,20 @@ async def read_limited(stream: Any, limit: int) -> bytes:
 
 class Pacer:
     """Spaces sends under a provider's limits: at most `rate` a second overall and, per
-    recipient, a bucket of `burst` sends that refills one every `gap` seconds."""
+    recipient, a bucket of `burst` sends that refills one every `gap` seconds (`gap_for`
+    may give some recipients another gap: Telegram's groups). A caller that wakes late
+    pushes the next send back, so that sends never bunch up behind a late one."""
 
-    def __init__(self, rate: float, gap: float, burst: int = 1) -> None:
+    def __init__(
+        self,
+        rate: float,
+        gap: float,
+        burst: int = 1,
+        gap_for: Callable[[str], float] | None = None,
+    ) -> None:
         self.interval = 1.0 / rate
         self.gap = gap
+        self.gap_for = gap_for
         self.burst = float(burst)
         self._next = 0.0
         self._buckets: dict[str, tuple[float, float]] = {}  # recipient -> (tokens, at)
@@ -179,24 +188,32 @@ class Pacer:
     async def wait(self, recipient: str) -> None:
         async with self._lock:
             now = time.monotonic()
-            tokens = self._tokens(recipient, now)
-            ready = now if tokens >= 1 else now + (1 - tokens) * self.gap
+            gap = self._gap(recipient)
+            tokens = self._tokens(recipient, now, gap)
+            ready = now if tokens >= 1 else now + (1 - tokens) * gap
             at = max(ready, self._next)
-            self._buckets[recipient] = (self._tokens(recipient, at) - 1, at)
+            self._buckets[recipient] = (self._tokens(recipient, at, gap) - 1, at)
             self._next = at + self.interval
             if len(self._buckets) > 10_000:
                 self._forget_full(now)
         if at > now:
             await asyncio.sleep(at - now)
+            late = time.monotonic() - at
+            if late > 0:
+                async with self._lock:
+                    self._next = max(self._next, at + late + self.interval)
 
-    def _tokens(self, recipient: str, at: float) -> float:
+    def _gap(self, recipient: str) -> float:
+        return self.gap_for(recipient) if self.gap_for is not None else self.gap
+
+    def _tokens(self, recipient: str, at: float, gap: float) -> float:
         tokens, since = self._buckets.get(recipient, (self.burst, at))
-        if self.gap <= 0:
+        if gap <= 0:
             return self.burst
-        return min(self.burst, tokens + (at - since) / self.gap)
+        return min(self.burst, tokens + (at - since) / gap)
 
     def _forget_full(self, now: float) -> None:
-        full = [r for r in self._buckets if self._tokens(r, now) >= self.burst]
+        full = [r for r in self._buckets if self._tokens(r, now, self._gap(r)) >= self.burst]
         for recipient in full:
             del self._buckets[recipient]
 

@@ -52,9 +52,14 @@ class BotClient:
             base_file_url=options.get("file_base_url", FILE_BASE),
             request=HTTPXRequest(connection_pool_size=32, read_timeout=15.0),
         )
+        chat_gap = float(options.get("chat_gap_seconds", 1.0))
+        group_gap = float(options.get("group_gap_seconds", 3.0))
+        # Under Telegram's 30 a second, so that network jitter never bunches sends over it.
         self.pacer = Pacer(
-            rate=float(options.get("max_per_second", 30)),
-            gap=float(options.get("chat_gap_seconds", 1.0)),
+            rate=float(options.get("max_per_second", 29)),
+            gap=chat_gap,
+            # Groups and channels (negative chat ids) may take 20 messages a minute.
+            gap_for=lambda chat: group_gap if chat.startswith("-") else chat_gap,
         )
         self._ready = False
 

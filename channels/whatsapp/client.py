@@ -68,7 +68,7 @@ class GraphClient:
         base = str(options.get("graph_base_url") or GRAPH_BASE).rstrip("/")
         self.base = f"{base}/{options.get('api_version') or API_VERSION}"
         self.pacer = Pacer(
-            rate=float(options.get("max_per_second", 80)),
+            rate=float(options.get("max_per_second", 78)),  # under the tier's 80, for jitter
             gap=float(options.get("recipient_gap_seconds", 6.0)),
             burst=int(options.get("recipient_burst", 45)),
         )
