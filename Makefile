@@ -9,7 +9,7 @@ NPM_STAMP := node_modules/.installed
 BUNDLES := widget/dist/loader.js widget/dist/app.js agent_console/dist/app.js
 BROWSER_SOURCES := $(shell find widget/src agent_console/src widget/build.mjs agent_console/build.mjs -type f 2>/dev/null)
 
-.PHONY: setup run test bench lint format chromium clean
+.PHONY: setup run test bench lint format chromium nginx clean
 
 setup: $(STAMP) $(NPM_STAMP) $(BUNDLES)
 
@@ -59,7 +59,18 @@ chromium:
 	  fi; \
 	fi
 
-test: setup chromium lint
+nginx:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light \
+	      && (service nginx stop >/dev/null 2>&1 || true); \
+	  else \
+	    echo "nginx is missing: install Debian's package with 'sudo apt-get install nginx-light'"; \
+	    echo "(tests/deploy runs the shipped deploy/nginx config); those tests are skipped without it."; \
+	  fi; \
+	fi
+
+test: setup chromium nginx lint
 	npx tsc --noEmit -p widget
 	npx tsc --noEmit -p agent_console
 	KANAL_CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -q

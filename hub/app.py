@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
+from redis import asyncio as aioredis
 
 from hub import api
 from hub import web as pages
@@ -16,19 +17,21 @@ from hub.api.errors import error_middleware
 from hub.api.track import THROTTLE
 from hub.auth import Auth, VisitorTokens, secret_key
 from hub.channel import Channel
+from hub.cluster import RedisManager, connection_pool
 from hub.config import ConfigError, Settings
 from hub.csat import Survey
 from hub.directory import sync_settings
 from hub.events import EventBus
-from hub.keys import AUTH, SERVICE, SETTINGS, STORE
+from hub.keys import AUTH, REDIS, SERVICE, SETTINGS, STORE
 from hub.lifecycle import Sweeper
 from hub.media import MediaStore
 from hub.outbox import OutboxRelay
-from hub.realtime import AgentNamespace, FanOut, create_socket_server
+from hub.presence import RedisPresence
+from hub.realtime import AgentNamespace, FanOut, create_socket_server, name_sessions
 from hub.service import HubService
 from hub.store.db import Store
 from hub.store.migrate import upgrade
-from hub.throttle import MemoryRateLimiter, Throttle
+from hub.throttle import MemoryRateLimiter, RateLimiter, RedisRateLimiter, Throttle
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +101,13 @@ def create_app(settings: Settings) -> web.Application:
     store.on_error = service.metrics.db_error
     service.metrics.subscribe(bus)
 
-    sio = create_socket_server()
+    tracking = settings.tracking
+    limits = [(tracking.per_minute, 60.0), (tracking.per_hour, 3600.0)]
+    limiter: RateLimiter = MemoryRateLimiter(limits)
+    if settings.redis.url:
+        limiter = _share_through_redis(app, settings, service, limits)
+    sio = create_socket_server(manager=app.get(REDIS))
+    name_sessions(sio, settings.server.node)
     sio.attach(app)
     service.sio = sio
     sio.register_namespace(AgentNamespace(service, auth))
@@ -109,9 +118,7 @@ def create_app(settings: Settings) -> web.Application:
     service.public_url = settings.server.public_url
     app[SURVEY] = Survey(service)
     app[SURVEY].subscribe(bus)
-    tracking = settings.tracking
-    limits = [(tracking.per_minute, 60.0), (tracking.per_hour, 3600.0)]
-    app[THROTTLE] = Throttle(MemoryRateLimiter(limits), settings.server.trusted_proxies)
+    app[THROTTLE] = Throttle(limiter, settings.server.trusted_proxies)
 
     relay = OutboxRelay(service)
     service.on_outbound = relay.wake
@@ -130,6 +137,18 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_lifecycle)
     app.on_shutdown.append(_close_sockets)
     return app
+
+
+def _share_through_redis(
+    app: web.Application, settings: Settings, service: HubService, limits: list[tuple[int, float]]
+) -> RateLimiter:
+    """Several processes: Socket.IO emits, presence and rate limits go through Redis, over
+    one sized pool; the rate limiter is returned, the rest is set on the app and the desk."""
+    pool, prefix = connection_pool(settings.redis), settings.redis.prefix
+    redis, failed = aioredis.Redis(connection_pool=pool), service.metrics.redis_errors.inc
+    app[REDIS] = RedisManager(pool, f"{prefix}:socketio", failed)
+    service.desk.presence = RedisPresence(redis, prefix, failed)
+    return RedisRateLimiter(redis, prefix, limits, on_error=failed)
 
 
 async def _close_sockets(app: web.Application) -> None:
@@ -152,6 +171,9 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     await store.start()
     await store.write(lambda conn: sync_settings(conn, settings))
     await service.start()
+    await service.desk.presence.start()
+    if REDIS in app:
+        app[REDIS].start()
     for channel in app[CHANNELS]:
         await channel.start()
     await app[RELAY].start()
@@ -167,4 +189,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     for channel in reversed(channels):
         await channel.stop()
     await service.stop()
+    await service.desk.presence.stop()
+    if REDIS in app:
+        await app[REDIS].stop()
+        await app[REDIS].pool.aclose()
     await store.stop()

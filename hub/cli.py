@@ -129,8 +129,14 @@ def _serve(settings: Settings, args: Any) -> int:
         port=settings.server.port,
         print=None,
         access_log=access_logger if settings.server.access_log else None,
+        # Requests still running at a stop get this long (sockets are told to go first).
+        shutdown_timeout=SHUTDOWN_SECONDS,
     )
     return 0
+
+
+#: Within systemd's TimeoutStopSec (deploy/systemd: 15 s).
+SHUTDOWN_SECONDS = 10.0
 
 
 def _migrate(settings: Settings, args: Any) -> int:

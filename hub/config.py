@@ -59,6 +59,9 @@ class ServerSettings(_Section):
     cookie_secure: bool | None = None
     # Reverse proxies (addresses or networks) whose X-Forwarded-For names the real client.
     trusted_proxies: Networks = ()
+    # This process's name among several behind nginx: its Socket.IO session ids start
+    # with it ("a.<random>"), which is how nginx keeps a session on its process.
+    node: str = Field("", pattern=r"^[a-z0-9-]{0,20}$")
 
 
 class DatabaseSettings(_Section):
@@ -81,7 +84,12 @@ class DatabaseSettings(_Section):
 
 
 class RedisSettings(_Section):
-    url: str = ""
+    url: str = ""  # empty: one process, everything in memory
+    # Connections this process keeps (one holds the Socket.IO subscription); a call waits
+    # pool_timeout_s for a free one, then fails like an outage.
+    pool_size: int = Field(20, ge=2, le=1000)
+    pool_timeout_s: float = Field(5.0, gt=0, le=300)
+    prefix: str = Field("kanal", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$")
 
 
 class MetricsSettings(_Section):

@@ -8,13 +8,13 @@ thread. New cases, and cases an OPD accepts, go to its least busy online agent.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from hub import routing
 from hub.auth import Principal
 from hub.cases import Change
 from hub.events import ConversationChanged, EventBus, MessageCreated
+from hub.presence import Presence
 
 if TYPE_CHECKING:
     from hub.service import HubService
@@ -26,19 +26,21 @@ class Desk:
     def __init__(self, service: HubService, *, auto_assign: bool = True) -> None:
         self.service = service
         self.auto_assign = auto_assign
-        self.online: Counter[int] = Counter()  # agent id -> open console sockets
+        self.presence = Presence()  # app.py puts a RedisPresence here for several processes
 
     def subscribe(self, bus: EventBus) -> None:
         bus.subscribe(MessageCreated, self._on_message)
 
     # -- presence ---------------------------------------------------------------------------
     def arrived(self, agent_id: int) -> None:
-        self.online[agent_id] += 1
+        self.presence.arrived(agent_id)
 
     def left(self, agent_id: int) -> None:
-        self.online[agent_id] -= 1
-        if self.online[agent_id] <= 0:
-            del self.online[agent_id]
+        self.presence.left(agent_id)
+
+    async def online(self) -> set[int]:
+        """The agents with a console open, in any hub process."""
+        return await self.presence.online()
 
     # -- disposisi ---------------------------------------------------------------------------
     async def transfer(
@@ -91,9 +93,12 @@ class Desk:
     async def offer(self, conv_id: int) -> dict[str, Any] | None:
         """Automatic assignment of a case nobody has, if someone of its OPD is online;
         the case as it is then, when it was given to someone."""
-        if not self.auto_assign or not self.online:
+        if not self.auto_assign:
             return None
-        directory, online = self.service.directory, set(self.online)
+        online = await self.online()
+        if not online:
+            return None
+        directory = self.service.directory
         change = await self.service.store.write(
             lambda c: routing.auto_assign(c, directory, conv_id, online)
         )

@@ -95,7 +95,7 @@ class Metrics:
         )
         self.redis_errors = Counter(
             "kanal_redis_errors",
-            "Redis calls that failed (counts once [redis] url is wired in; 0 until then).",
+            "Redis calls that failed: publishes, the subscription, presence, rate limits, pings.",
             registry=r,
         )
         for op in ("read", "write"):

@@ -54,8 +54,12 @@ class TextPacket(socketio.packet.Packet):
     json = _Json
 
 
-def create_socket_server(cors_origins: list[str] | str | None = None) -> socketio.AsyncServer:
+def create_socket_server(
+    cors_origins: list[str] | str | None = None, manager: socketio.AsyncManager | None = None
+) -> socketio.AsyncServer:
+    """`manager`: hub.cluster.RedisManager for several processes; none: this one only."""
     return socketio.AsyncServer(
+        client_manager=manager,
         async_mode="aiohttp",
         serializer=TextPacket,
         cors_allowed_origins=cors_origins if cors_origins is not None else [],
@@ -388,3 +392,14 @@ class FanOut:
         channel = self.service.channel_for(inbox) if inbox is not None else None
         if inbox is not None and channel is not None and channel.live:
             await channel.push(inbox, recipient, name, payload, skip)
+
+
+def name_sessions(sio: socketio.AsyncServer, node: str) -> None:
+    """Session ids that start with this process's name ("a.<random>"), so that nginx sends
+    every request of a session — long-polling, the WebSocket upgrade — to the process that
+    holds it (deploy/nginx/kanal.conf), without cookies or client addresses."""
+    if not node:
+        return
+    engine: Any = sio.eio
+    random_id = engine.generate_id
+    engine.generate_id = lambda: f"{node}.{random_id()}"

@@ -1,13 +1,14 @@
 """Rate limits per client address, against enumeration of public lookups (tracking codes).
 
-The limiter is a small interface: this process counts in memory, which is right for one
-hub process. Several processes behind a load balancer each count on their own (a client
-gets up to N times the limit), until a Redis-backed limiter implements the same `hit`.
+The limiter is a small interface: one hub process counts in memory; several processes
+behind a load balancer count together in Redis ([redis] url), each falling back to its
+own memory while Redis is away.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 import time
 from collections import deque
@@ -15,6 +16,11 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from aiohttp import web
+from redis import asyncio as aioredis
+
+from hub.cluster import Unavailable
+
+log = logging.getLogger(__name__)
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -68,6 +74,54 @@ class MemoryRateLimiter:
         idle = [k for k, hits in self._hits.items() if not hits or hits[-1] <= now - self._longest]
         for key in idle:
             del self._hits[key]
+
+
+class RedisRateLimiter:
+    """Fixed windows counted in Redis, shared by every hub process: at most `count` hits
+    per window of `seconds` (aligned to the clock), for every limit at once. While Redis
+    is away each process limits on its own (`fallback`)."""
+
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        prefix: str,
+        limits: Sequence[tuple[int, float]],
+        *,
+        on_error: Callable[[], None] = lambda: None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.redis = redis
+        self.prefix = f"{prefix}:rate:"
+        self.limits = list(limits)
+        self.on_error = on_error
+        self.clock = clock
+        self.fallback = MemoryRateLimiter(limits)
+
+    async def hit(self, key: str) -> float:
+        now = self.clock()
+        windows = [(count, seconds, int(now // seconds)) for count, seconds in self.limits]
+        keys = [f"{self.prefix}{key}:{seconds:g}:{n}" for _, seconds, n in windows]
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                for name, (_, seconds, _n) in zip(keys, windows, strict=True):
+                    pipe.incr(name)
+                    pipe.expire(name, math.ceil(seconds) + 1)
+                counts = (await pipe.execute())[::2]
+            waits = [
+                (n + 1) * seconds - now
+                for (count, seconds, n), hits in zip(windows, counts, strict=True)
+                if hits > count
+            ]
+            if waits:  # refused: not counted
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    for name in keys:
+                        pipe.decr(name)
+                    await pipe.execute()
+        except Unavailable as exc:
+            self.on_error()
+            log.warning("rate limit in Redis failed (%s); counting in this process", exc)
+            return await self.fallback.hit(key)
+        return max(waits, default=0.0)
 
 
 class Throttle:

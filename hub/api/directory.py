@@ -52,7 +52,7 @@ async def list_colleagues(request: web.Request) -> web.Response:
     if opds is not None:
         query = query.where(a.opd_id.in_(opds))
     rows = await request.app[STORE].read(lambda c: c.execute(query.order_by(a.name)).all())
-    online = request.app[SERVICE].desk.online
+    online = await request.app[SERVICE].desk.online()
     items: list[dict[str, Any]] = [
         {
             "id": r.id,
