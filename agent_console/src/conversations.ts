@@ -23,7 +23,9 @@ async function fetchPage(cursor: string | null, replace: boolean): Promise<void>
       conversations: upsertConversations(s.conversations, page.items),
       list: {
         ...s.list,
-        ids: union(replace ? [] : s.list.ids, page.items),
+        // The list was emptied when this fetch began (setFilter): what it holds now came
+        // from live events meanwhile, newer than the page, and stays.
+        ids: union(s.list.ids, page.items),
         // A refresh of the first page keeps the cursor of pages already loaded below it.
         next: cursor === null && s.list.loaded && !replace ? s.list.next : page.next,
         loading: false,
