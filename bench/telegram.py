@@ -53,11 +53,12 @@ from bench.common import (
     pinned,
     profile_summary,
 )
-from bench.webhook_load import LoadGenerator, max_round, paced_round
+from bench.webhook_load import LoadGenerator, describe, max_round, paced_round
 from bench.webhook_load import stored as stored_rows
 
 TARGET = 0.35  # hub updates/s >= 35% of the bare webhook handler
 INBOX = "kota-bot"
+UNIT = "update"  # what one load-generator request carries
 SECRET = "bench_webhook-secret-2026"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 TOKEN = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"  # never used: ingest calls no Bot API
@@ -156,22 +157,6 @@ def _load(url: str, clients: int, updates: Updates) -> LoadGenerator:
     return LoadGenerator(endpoint, clients, lambda: (updates.next(), headers), "update")
 
 
-def _fmt(run: dict[str, Any]) -> str:
-    rate = run.get("rate", run.get("achieved_rate", float("nan")))
-    split = ""
-    if "server_main_thread_cpu" in run:
-        split = (
-            f" (main thread {run['server_main_thread_cpu']:.0%}, "
-            f"{run['server_cpu_us_per_update']:.0f} us/update)"
-        )
-    errors = f", {run['errors']} errors" if run.get("errors") else ""
-    return (
-        f"{rate:.0f} updates/s, p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms{errors}; "
-        f"CPU: server {run['server_cpu']:.0%}{split}, load generator {run['loadgen_cpu']:.0%}, "
-        f"others {max(0.0, run['other_cpu']):.0%}"
-    )
-
-
 def run(*, quick: bool = False, profile: bool = False) -> ScenarioResult:
     plan = Plan.quick() if quick else Plan()
     result = ScenarioResult("telegram")
@@ -219,7 +204,7 @@ def run(*, quick: bool = False, profile: bool = False) -> ScenarioResult:
                         )
                     )
                 )
-                log(f"telegram: round {n + 1} hub  max {_fmt(hub_max[-1])}")
+                log(f"telegram: round {n + 1} hub  max {describe(hub_max[-1], UNIT)}")
                 bare_max.append(
                     asyncio.run(
                         max_round(
@@ -230,7 +215,7 @@ def run(*, quick: bool = False, profile: bool = False) -> ScenarioResult:
                         )
                     )
                 )
-                log(f"telegram: round {n + 1} bare max {_fmt(bare_max[-1])}")
+                log(f"telegram: round {n + 1} bare max {describe(bare_max[-1], UNIT)}")
             half = max(r["rate"] for r in hub_max) / 2
             for n in range(plan.paced_rounds):
                 hub_paced.append(
@@ -240,7 +225,7 @@ def run(*, quick: bool = False, profile: bool = False) -> ScenarioResult:
                         )
                     )
                 )
-                log(f"telegram: paced {n + 1} hub  {_fmt(hub_paced[-1])}")
+                log(f"telegram: paced {n + 1} hub  {describe(hub_paced[-1], UNIT)}")
                 bare_paced.append(
                     asyncio.run(
                         paced_round(
@@ -248,7 +233,7 @@ def run(*, quick: bool = False, profile: bool = False) -> ScenarioResult:
                         )
                     )
                 )
-                log(f"telegram: paced {n + 1} bare {_fmt(bare_paced[-1])}")
+                log(f"telegram: paced {n + 1} bare {describe(bare_paced[-1], UNIT)}")
             hub.stop()
             bare.stop()
             stored = stored_rows(tmp / "kanal.db")

@@ -203,3 +203,22 @@ def stored(db: Path) -> dict[str, int]:
         }
     finally:
         conn.close()
+
+
+def describe(run: dict[str, Any], unit: str) -> str:
+    """One round's figures for the log: rate, latency, and where the CPU went (`unit`:
+    "update", "delivery"; the per-unit CPU key is server_cpu_us_per_<unit>)."""
+    rate = run.get("rate", run.get("achieved_rate", float("nan")))
+    split = ""
+    if "server_main_thread_cpu" in run:
+        split = (
+            f" (main thread {run['server_main_thread_cpu']:.0%}, "
+            f"{run[f'server_cpu_us_per_{unit}']:.0f} us/{unit})"
+        )
+    errors = f", {run['errors']} errors" if run.get("errors") else ""
+    plural = "deliveries" if unit == "delivery" else f"{unit}s"
+    return (
+        f"{rate:.0f} {plural}/s, p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms"
+        f"{errors}; CPU: server {run['server_cpu']:.0%}{split}, load generator "
+        f"{run['loadgen_cpu']:.0%}, others {max(0.0, run['other_cpu']):.0%}"
+    )

@@ -60,11 +60,12 @@ from bench.common import (
     pinned,
     profile_summary,
 )
-from bench.webhook_load import LoadGenerator, max_round, paced_round
+from bench.webhook_load import LoadGenerator, describe, max_round, paced_round
 from bench.webhook_load import stored as stored_rows
 
 TARGET = 0.40  # hub deliveries/s >= 40% of the bare signed-webhook handler
 INBOX = "kota-wa"
+UNIT = "delivery"  # what one load-generator request carries
 APP_SECRET = "bench0a9d7e2b48c6a3d5e8f1b2c4d6e8"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 PHONE_NUMBER_ID = "109876543210987"
@@ -239,22 +240,6 @@ def _load(url: str, clients: int, deliveries: Deliveries) -> LoadGenerator:
     return LoadGenerator(endpoint, clients, signed, "delivery")
 
 
-def _fmt(run: dict[str, Any]) -> str:
-    rate = run.get("rate", run.get("achieved_rate", float("nan")))
-    split = ""
-    if "server_main_thread_cpu" in run:
-        split = (
-            f" (main thread {run['server_main_thread_cpu']:.0%}, "
-            f"{run['server_cpu_us_per_delivery']:.0f} us/delivery)"
-        )
-    errors = f", {run['errors']} errors" if run.get("errors") else ""
-    return (
-        f"{rate:.0f} deliveries/s, p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms"
-        f"{errors}; CPU: server {run['server_cpu']:.0%}{split}, load generator "
-        f"{run['loadgen_cpu']:.0%}, others {max(0.0, run['other_cpu']):.0%}"
-    )
-
-
 def run(*, quick: bool = False, profile: bool = False) -> ScenarioResult:
     plan = Plan.quick() if quick else Plan()
     result = ScenarioResult("whatsapp")
@@ -302,7 +287,7 @@ def run(*, quick: bool = False, profile: bool = False) -> ScenarioResult:
                         )
                     )
                 )
-                log(f"whatsapp: round {n + 1} hub  max {_fmt(hub_max[-1])}")
+                log(f"whatsapp: round {n + 1} hub  max {describe(hub_max[-1], UNIT)}")
                 bare_max.append(
                     asyncio.run(
                         max_round(
@@ -313,7 +298,7 @@ def run(*, quick: bool = False, profile: bool = False) -> ScenarioResult:
                         )
                     )
                 )
-                log(f"whatsapp: round {n + 1} bare max {_fmt(bare_max[-1])}")
+                log(f"whatsapp: round {n + 1} bare max {describe(bare_max[-1], UNIT)}")
             half = max(r["rate"] for r in hub_max) / 2
             for n in range(plan.paced_rounds):
                 hub_paced.append(
@@ -323,7 +308,7 @@ def run(*, quick: bool = False, profile: bool = False) -> ScenarioResult:
                         )
                     )
                 )
-                log(f"whatsapp: paced {n + 1} hub  {_fmt(hub_paced[-1])}")
+                log(f"whatsapp: paced {n + 1} hub  {describe(hub_paced[-1], UNIT)}")
                 bare_paced.append(
                     asyncio.run(
                         paced_round(
@@ -334,7 +319,7 @@ def run(*, quick: bool = False, profile: bool = False) -> ScenarioResult:
                         )
                     )
                 )
-                log(f"whatsapp: paced {n + 1} bare {_fmt(bare_paced[-1])}")
+                log(f"whatsapp: paced {n + 1} bare {describe(bare_paced[-1], UNIT)}")
             hub.stop()
             bare.stop()
             stored = stored_rows(tmp / "kanal.db")
