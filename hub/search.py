@@ -1,7 +1,9 @@
 """Full-text search over case messages, within what the agent may see.
 
-SQLite: the FTS5 index `message_search` (migration 0007), ranked by bm25, one hit per case
-(its best message). PostgreSQL: to_tsvector at query time until scale-out adds an index.
+SQLite: the FTS5 index `message_search` (migrations 0007, 0008), ranked by bm25, one hit
+per case (its best message). PostgreSQL: the GIN index over to_tsvector('simple', text)
+(migration 0012), newest messages first: ranking every match would read each one's text
+again, and an officer looking up a complaint mostly wants the recent one.
 A tracking code typed as the query finds its case directly.
 """
 

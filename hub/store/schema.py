@@ -580,9 +580,10 @@ sla_month = Table(
 )
 
 
-#: The full-text index of message text (SQLite FTS5, kept by triggers; migration 0007).
-#: It is not a Table here: SQLAlchemy does not model virtual tables, and Alembic's
-#: comparison skips it (and its shadow tables) by this prefix.
+#: The full-text index of message text: on SQLite an FTS5 table kept by triggers
+#: (migrations 0007, 0008), on PostgreSQL a GIN expression index (0012). Neither is
+#: modelled here (SQLAlchemy has no virtual tables, nor one-dialect expression indexes):
+#: Alembic's comparison skips tables and indexes by this prefix.
 SEARCH_TABLE = "message_search"
 
 

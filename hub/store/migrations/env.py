@@ -16,8 +16,9 @@ MIGRATION_LOCK = 0x6B616E616C
 
 
 def _modelled(name: str | None, type_: str, parent_names: object) -> bool:
-    """Everything but the full-text index, which the schema cannot describe."""
-    return not (type_ == "table" and is_search_table(name))
+    """Everything but the full-text index (SQLite's table, PostgreSQL's expression index),
+    which the schema cannot describe."""
+    return not (type_ in ("table", "index") and is_search_table(name))
 
 
 def _run(connection: Connection) -> None:

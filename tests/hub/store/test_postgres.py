@@ -21,6 +21,7 @@ from hub.directory import Directory, load_directory, sync_settings
 from hub.ingest import IngestJob
 from hub.models import Inbound, Sender, utcnow
 from hub.outbox import claim_due
+from hub.search import search
 from hub.store import schema as s
 from hub.store.db import StorageUnavailable, Store
 from hub.store.migrate import upgrade
@@ -225,3 +226,27 @@ async def test_a_hub_on_postgres_takes_a_case_and_answers_it(
         assert status == 200
     finally:
         await server.close()
+
+
+async def test_search_on_postgres_is_answered_by_the_gin_index(
+    processes: list[Process],
+) -> None:
+    """hub/search.py's condition is the expression of migration 0012's index, word for
+    word: otherwise PostgreSQL reads every message's text on each search."""
+    a = processes[0]
+    await a.accept(item("v-search", "Pohon tumbang menutup jalan"))
+
+    def plan(conn: Any) -> str:
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        rows = conn.exec_driver_sql(
+            "EXPLAIN SELECT m.id FROM message m "
+            "WHERE to_tsvector('simple', m.text) @@ to_tsquery('simple', 'pohon & tumb:*')"
+        )
+        return "\n".join(r[0] for r in rows)
+
+    assert "message_search_text" in await a.store.read(plan)
+
+    def found(conn: Any) -> list[str]:
+        return [snippet for _, snippet, _ in search(conn, "pohon tumb", opd_ids=None)]
+
+    assert found and "[Pohon]" in (await a.store.read(found))[0]
