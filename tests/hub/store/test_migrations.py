@@ -30,8 +30,8 @@ def _differences(conn: Connection) -> list[Any]:
     context = MigrationContext.configure(
         conn,
         opts={
-            "include_name": lambda name, kind, _: not (
-                kind in ("table", "index") and is_search_table(name)
+            "include_name": lambda name, kind, _: (
+                not (kind in ("table", "index") and is_search_table(name))
             ),
             "compare_type": True,
         },
