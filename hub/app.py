@@ -28,6 +28,7 @@ from hub.media import MediaStore
 from hub.outbox import OutboxRelay
 from hub.presence import RedisPresence
 from hub.realtime import AgentNamespace, FanOut, create_socket_server, name_sessions
+from hub.revocations import RedisRevocations
 from hub.service import HubService
 from hub.store.db import Store
 from hub.store.migrate import upgrade
@@ -142,12 +143,14 @@ def create_app(settings: Settings) -> web.Application:
 def _share_through_redis(
     app: web.Application, settings: Settings, service: HubService, limits: list[tuple[int, float]]
 ) -> RateLimiter:
-    """Several processes: Socket.IO emits, presence and rate limits go through Redis, over
+    """Several processes: Socket.IO emits, presence, rate limits and revoked visitor tokens
+    go through Redis, over
     one sized pool; the rate limiter is returned, the rest is set on the app and the desk."""
     pool, prefix = connection_pool(settings.redis), settings.redis.prefix
     redis, failed = aioredis.Redis(connection_pool=pool), service.metrics.redis_errors.inc
     app[REDIS] = RedisManager(pool, f"{prefix}:socketio", failed)
     service.desk.presence = RedisPresence(redis, prefix, failed)
+    service.revocations = RedisRevocations(service.store, redis, prefix, failed)
     return RedisRateLimiter(redis, prefix, limits, on_error=failed)
 
 

@@ -18,6 +18,25 @@ from aiohttp import web
 
 from hub.models import Inbound, InboxRef, MediaBytes, Outbound, Rating, Reaction, StatusUpdate
 
+#: An event that ends the sessions it reaches: each hub process that delivers it to a room
+#: then hangs up its own sockets in that room (hub.cluster carries it to the others).
+SESSION_ENDED = "session_ended"
+
+
+async def end_sessions(sio: Any, namespace: str, room: str, reason: str) -> None:
+    """Tell every socket in `room`, on every process, that its session has ended (so the
+    client does not reconnect with the same credentials), and hang up this process's."""
+    await sio.emit(SESSION_ENDED, {"reason": reason}, to=room, namespace=namespace)
+    await hang_up_here(sio, namespace, room)
+
+
+async def hang_up_here(sio: Any, namespace: str, room: str) -> int:
+    """Disconnect this process's sockets in `room`; how many there were."""
+    sids = [sid for sid, _ in sio.manager.get_participants(namespace, room)]
+    for sid in sids:
+        await sio.disconnect(sid, namespace=namespace, ignore_queue=True)
+    return len(sids)
+
 
 class ChannelError(Exception):
     """Base of the channel error ladder; each rung maps to one HTTP status."""
@@ -144,6 +163,16 @@ class ChannelHost(Protocol):
     def issue_visitor_token(self, inbox: InboxRef) -> tuple[str, str]: ...
 
     def verify_visitor_token(self, inbox: InboxRef, token: str) -> str | None: ...
+
+    async def visitor_revoked(self, inbox: InboxRef, visitor: str) -> bool:
+        """Whether this visitor's token was revoked (hub/revocations.py)."""
+        ...
+
+    async def revoke_visitor(self, inbox: InboxRef, visitor: str, *, hang_up: bool = True) -> bool:
+        """The resident ends their session: the token is refused from now on and (with
+        `hang_up`) their connections, on every process, are hung up. False if it was
+        revoked already."""
+        ...
 
     @property
     def socketio(self) -> Any: ...
@@ -287,6 +316,10 @@ class Channel:
     ) -> None:
         """Live channels: show an event (message, typing, conversation) to the resident now,
         except on the connection `skip` (the one it came from)."""
+
+    async def end_session(self, inbox: InboxRef, recipient: str, reason: str) -> None:
+        """Live channels: the resident's access was revoked; hang up their connections on
+        every process, telling them why (`reason`: "ended" by themselves, "revoked")."""
 
     async def ask_rating(
         self, inbox: InboxRef, recipient: str, conversation: dict[str, Any]

@@ -20,6 +20,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
+from hub.channel import SESSION_ENDED, hang_up_here
 from hub.config import RedisSettings
 
 log = logging.getLogger(__name__)
@@ -48,9 +49,11 @@ def connection_pool(settings: RedisSettings) -> aioredis.BlockingConnectionPool:
 
 
 class RedisManager(socketio.AsyncRedisManager):
-    """python-socketio's Redis manager on our pool, with three changes: an emit to one
+    """python-socketio's Redis manager on our pool, with four changes: an emit to one
     socket of this process stays off Redis; a failed publish is counted and given up for
-    a moment (the local sockets already have the event); the subscriber's state is known."""
+    a moment (the local sockets already have the event); the subscriber's state is known;
+    a SESSION_ENDED emit from another process hangs up the sockets it reached here
+    (hub.channel.end_sessions)."""
 
     def __init__(
         self,
@@ -100,6 +103,12 @@ class RedisManager(socketio.AsyncRedisManager):
             callback=callback,
             **kwargs,
         )
+
+    async def _handle_emit(self, message: Any) -> None:
+        await super()._handle_emit(message)
+        room = message.get("room")
+        if message.get("event") == SESSION_ENDED and isinstance(room, str):
+            await hang_up_here(self.server, message.get("namespace") or "/", room)
 
     async def _publish(self, data: Any) -> Any:
         if time.monotonic() < self._paused_until:

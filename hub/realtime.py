@@ -19,6 +19,7 @@ import socketio
 
 from hub.auth import SESSION_COOKIE, Action, Auth, Denied, Principal, authorize
 from hub.cases import CaseError
+from hub.channel import end_sessions
 from hub.events import ConversationChanged, EventBus, MessageCreated, SlaAlert, Typing
 from hub.models import Status, iso
 from hub.resolve import FollowUp
@@ -78,13 +79,10 @@ def agent_room(agent_id: int) -> str:
     return f"agent:{agent_id}"
 
 
-async def disconnect_agent(sio: socketio.AsyncServer, agent_id: int) -> int:
-    """Hang up every /agent socket of this agent now (deactivated, or moved to another role
-    or OPD: a console that reconnects is authenticated again). This node's sockets only."""
-    sids = [sid for sid, _ in sio.manager.get_participants(AGENT_NS, agent_room(agent_id))]
-    for sid in sids:
-        await sio.disconnect(sid, namespace=AGENT_NS)
-    return len(sids)
+async def disconnect_agent(sio: socketio.AsyncServer, agent_id: int) -> None:
+    """Hang up every /agent socket of this agent now, on every process (deactivated, or
+    moved to another role or OPD: a console that reconnects is authenticated again)."""
+    await end_sessions(sio, AGENT_NS, agent_room(agent_id), "signed_out")
 
 
 class BadRequest(Exception):

@@ -38,6 +38,7 @@ from hub.models import (
 )
 from hub.reads import PAGE_MAX, AgentReads
 from hub.resolve import FollowUp
+from hub.revocations import Revocations
 from hub.sla import SlaKeeper
 from hub.store import queries
 from hub.store import schema as s
@@ -78,6 +79,7 @@ class HubService(AgentReads):
         self.sio: Any = None
         self.on_outbound: Callable[[], None] = lambda: None  # wakes the outbox relay
         self._tokens = visitor_tokens
+        self.revocations = Revocations(store)  # app: RedisRevocations with several processes
         self._events: asyncio.Queue[Event | None] = asyncio.Queue()
         self._dispatcher: asyncio.Task[None] | None = None
 
@@ -90,6 +92,7 @@ class HubService(AgentReads):
             if channel.reply_window is not None
         }
         self.directory.sla_warn = self.sla.settings.warn_at_pct / 100
+        await self.revocations.start()
         self._dispatcher = asyncio.create_task(self._dispatch(), name="kanal-events")
 
     async def stop(self) -> None:
@@ -290,6 +293,37 @@ class HubService(AgentReads):
 
     def verify_visitor_token(self, inbox: InboxRef, token: str) -> str | None:
         return self._tokens.verify(inbox.id, token)
+
+    async def visitor_revoked(self, inbox: InboxRef, visitor: str) -> bool:
+        return await _for_channel(self.revocations.revoked(inbox.id, visitor))
+
+    async def revoke_visitor(
+        self,
+        inbox: InboxRef,
+        visitor: str,
+        *,
+        hang_up: bool = True,
+        agent_id: int | None = None,
+        reason: str = "",
+    ) -> bool:
+        """Refuse this visitor's token from now on and (with `hang_up`) hang up their
+        connections, on every process. `agent_id` None: the resident ended the session."""
+        added = await _for_channel(
+            self.revocations.revoke(inbox.id, visitor, agent_id=agent_id, reason=reason)
+        )
+        channel = self.channels.get(inbox.kind)
+        if hang_up and channel is not None:
+            await channel.end_session(inbox, visitor, "ended" if agent_id is None else "revoked")
+        return added
+
+    async def revoke_case_visitor(self, principal: Principal, conv_id: int, reason: str) -> bool:
+        """An officer cuts off the widget that wrote this case (a leaked link, a lost
+        phone, abuse): the resident starts afresh, without the old thread."""
+        row = await self.store.read(lambda c: cases.visible_conversation(c, principal, conv_id))
+        inbox = self.directory.inboxes.get(row.inbox_id)
+        if inbox is None or inbox.kind != "widget":
+            raise cases.CaseError("not_widget", "only a website chat has a device to cut off")
+        return await self.revoke_visitor(inbox, row.reply_to, agent_id=principal.id, reason=reason)
 
     # -- agents ------------------------------------------------------------------------
     async def reply(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from channels.widget.namespace import WIDGET_NS, WidgetNamespace, visitor_room
-from hub.channel import Channel
+from hub.channel import Channel, end_sessions
 from hub.models import InboxRef
 
 
@@ -26,6 +26,10 @@ class WidgetChannel(Channel):
     ) -> None:
         room = visitor_room(inbox.id, recipient)
         await self.host.socketio.emit(event, payload, to=room, namespace=WIDGET_NS, skip_sid=skip)
+
+    async def end_session(self, inbox: InboxRef, recipient: str, reason: str) -> None:
+        room = visitor_room(inbox.id, recipient)
+        await end_sessions(self.host.socketio, WIDGET_NS, room, reason)
 
     async def ask_rating(
         self, inbox: InboxRef, recipient: str, conversation: dict[str, Any]

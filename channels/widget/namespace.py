@@ -3,13 +3,14 @@ visitor the server issued the token to; only the server joins rooms."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import socketio
 
-from hub.channel import ChannelHost, HubUnavailable, InboundRejected
+from hub.channel import ChannelHost, HubUnavailable, InboundRejected, end_sessions
 from hub.models import Inbound, InboxRef, Rating, Sender
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class WidgetNamespace(socketio.AsyncNamespace):
     def __init__(self, host: ChannelHost) -> None:
         super().__init__(WIDGET_NS)
         self.host = host
+        self._hanging_up: set[asyncio.Task[None]] = set()
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         auth = auth if isinstance(auth, dict) else {}
@@ -64,6 +66,8 @@ class WidgetNamespace(socketio.AsyncNamespace):
             )
         token = auth.get("token")
         visitor = self.host.verify_visitor_token(inbox, token) if isinstance(token, str) else None
+        if visitor is not None and await self.host.visitor_revoked(inbox, visitor):
+            visitor = None  # a new visitor, who does not see the old one's thread
         if visitor is None:
             token, visitor = self.host.issue_visitor_token(inbox)
         await self.save_session(sid, {"inbox": inbox, "visitor": visitor})
@@ -138,6 +142,22 @@ class WidgetNamespace(socketio.AsyncNamespace):
         inbox, visitor = await self._who(sid)
         contact = await self.host.update_contact(inbox, visitor, fields)
         return {"ok": True, "contact": contact}
+
+    @acked
+    async def on_forget(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """The resident ends the session on this device (a shared computer, a kiosk): its
+        token is refused from now on, here and on every process, and its connections
+        (other tabs too) hang up after this ack. The case goes on for the officers."""
+        inbox, visitor = await self._who(sid)
+        await self.host.revoke_visitor(inbox, visitor, hang_up=False)
+        # Hang up once the ack is on its way (it is queued when this handler returns).
+        hang_up = end_sessions(
+            self.host.socketio, WIDGET_NS, visitor_room(inbox.id, visitor), "ended"
+        )
+        task = asyncio.create_task(hang_up)
+        self._hanging_up.add(task)
+        task.add_done_callback(self._hanging_up.discard)
+        return {"ok": True}
 
     @acked
     async def on_rate(self, sid: str, data: Any = None) -> dict[str, Any]:

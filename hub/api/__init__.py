@@ -41,6 +41,7 @@ ROUTES = [
     ("POST", "/api/v1/conversations/{id}/messages/{message_id}/retry", conversations.retry),
     ("POST", "/api/v1/conversations/{id}/status", conversations.post_status),
     ("POST", "/api/v1/conversations/{id}/location", conversations.post_location),
+    ("POST", "/api/v1/conversations/{id}/revoke-visitor", conversations.revoke_visitor),
     ("POST", "/api/v1/conversations/{id}/transfer", desk.transfer),
     ("POST", "/api/v1/conversations/{id}/transfer/accept", desk.accept),
     ("POST", "/api/v1/conversations/{id}/transfer/return", desk.give_back),

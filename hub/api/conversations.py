@@ -140,6 +140,19 @@ async def post_location(request: web.Request) -> web.Response:
 
 
 @allow(Action.CASE_WRITE, case="id")
+async def revoke_visitor(request: web.Request) -> web.Response:
+    """Cut off the website chat that wrote this case: its device's token is refused from
+    now on (on every process) and its open connections are hung up."""
+    data = await json_body(request)
+    reason = text_field(data, "reason", required=False) or ""
+    if len(reason) > 200:
+        raise api_error(400, "bad_request", "reason must be at most 200 characters")
+    service = request.app[SERVICE]
+    revoked = await service.revoke_case_visitor(principal_of(request), path_id(request), reason)
+    return web.json_response({"revoked": revoked})
+
+
+@allow(Action.CASE_WRITE, case="id")
 async def patch_conversation(request: web.Request) -> web.Response:
     """Priority, labels, category, kelurahan, rahasia, anonim."""
     data = await json_body(request)

@@ -385,6 +385,22 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/api/v1/conversations/{id}/revoke-visitor": {
+        "post": {
+            "summary": "Cut off the website chat that wrote this case: its device's visitor "
+            "token is refused from now on, on every process, and its connections hang up "
+            "(the resident can start a new chat, without the old thread)",
+            "parameters": [ID_PARAM],
+            "requestBody": _json(
+                {"type": "object", "properties": {"reason": {"type": "string", "maxLength": 200}}}
+            ),
+            "responses": {
+                "200": _json({"properties": {"revoked": {"type": "boolean"}}}),
+                "404": ERROR,
+                "422": ERROR,
+            },
+        }
+    },
     "/api/v1/opds": {
         "get": {
             "summary": "Every OPD (to send a case to): id, slug, name, coordinator",

@@ -209,6 +209,20 @@ contact_identity = Table(
     UniqueConstraint("channel", "external_id"),
 )
 
+#: Widget visitor tokens no longer honoured (hub/revocations.py): the resident ended the
+#: session on a shared device, or an officer cut off a leaked or abused one. A token is
+#: stateless (signed), so its visitor id is what gets refused.
+visitor_revocation = Table(
+    "visitor_revocation",
+    metadata,
+    Column("inbox_id", ForeignKey("inbox.id", ondelete="CASCADE"), primary_key=True),
+    Column("visitor_id", String(200), primary_key=True),
+    Column("revoked_at", UtcDateTime, nullable=False),
+    # NULL: the resident themselves (the widget's "end session on this device").
+    Column("agent_id", ForeignKey("agent.id", ondelete="SET NULL"), nullable=True),
+    Column("reason", String(200), nullable=True),
+)
+
 conversation = Table(
     "conversation",
     metadata,

@@ -69,3 +69,28 @@ async def test_the_widget_asks_for_a_rating_and_links_to_the_tracking_page(
     await tracking.locator("[data-testid=lang-switch]").click()
     await expect(tracking.locator("[data-testid=status]")).to_have_text("Resolved")
     await context.close()
+
+
+async def test_ending_the_session_on_a_shared_computer_leaves_nothing_for_the_next_person(
+    hub_url: str, browser: Any
+) -> None:
+    """A kiosk at the Mal Pelayanan Publik: the resident ends the session; a reload (the
+    next person) finds an empty widget. (The server's refusal of the old token:
+    tests/channels/widget/test_namespace.py.)"""
+    context = await browser.new_context(viewport={"width": 360, "height": 740})
+    page = await context.new_page()
+    widget = await open_widget(page, f"{hub_url}/?opd=pupr")
+    await widget.locator("[data-testid=composer-input]").fill("Mohon info syarat KTP-el")
+    await widget.locator("[data-testid=send-button]").click()
+    await expect(widget.locator("[data-testid=tracking-code]")).to_contain_text("KNL-")
+    page.once("dialog", lambda dialog: dialog.accept())
+    await widget.locator("[data-testid=forget]").click()
+    await expect(widget.locator("[data-testid=tracking-code]")).to_have_count(0)
+    await expect(widget.locator("text=Mohon info syarat KTP-el")).to_have_count(0)
+
+    await page.reload()
+    widget = await open_widget(page, f"{hub_url}/?opd=pupr")
+    await expect(widget.locator("[data-testid=composer-input]")).to_be_visible()
+    await expect(widget.locator("[data-testid=tracking-code]")).to_have_count(0)
+    await expect(widget.locator("text=Mohon info syarat KTP-el")).to_have_count(0)
+    await context.close()

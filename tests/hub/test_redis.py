@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 
 from hub.app import create_app
 from hub.keys import REDIS
+from hub.realtime import disconnect_agent
 from tests.conftest import RunningHub, make_settings, require_services
 from tests.hub.test_realtime import W, agent, resident
 from tests.waiting import wait_for
@@ -281,3 +282,50 @@ async def test_cross_process_delivery_resumes_when_redis_returns_and_sync_fills_
         "sync", {"conversation_id": conv_id, "after_seq": 0}, namespace="/agent"
     )
     assert [m["text"] for m in synced["messages"]] == ["satu", "dua", "ya", "tiga"]  # ...not lost
+
+
+async def test_a_resident_who_ends_the_session_on_a_is_hung_up_and_refused_on_b(
+    pair: Any, sockets: Any
+) -> None:
+    a, b = pair
+    warga = await resident(a, sockets)
+    sent = await warga.call("send", {"client_id": "w1", "text": "Pohon tumbang"}, namespace=W)
+    assert sent["ok"]
+    token = warga.session["token"]
+    on_b = await resident(b, sockets, token=token)  # another tab, through the other node
+    assert on_b.session["visitor_id"] == warga.session["visitor_id"]
+    assert (await warga.call("forget", {}, namespace=W))["ok"]
+    assert await wait_for(on_b, "session_ended") == {"reason": "ended"}
+    await until(lambda: not on_b.connected)
+    again = await resident(b, sockets, token=token)
+    assert again.session["visitor_id"] != warga.session["visitor_id"]
+    assert again.session["conversation"] is None
+
+
+async def test_an_officer_signed_out_on_a_is_hung_up_on_b(pair: Any, sockets: Any) -> None:
+    a, b = pair
+    officer = await agent(b, sockets)
+
+    await disconnect_agent(a.service.sio, officer.hello["agent"]["id"])
+    assert await wait_for(officer, "session_ended") == {"reason": "signed_out"}
+    await until(lambda: not officer.connected)
+
+
+async def test_revocations_outlive_redis_and_its_outages(start: Any, prefix: str) -> None:
+    """Made while Redis is away: refused all the same (the database answers), and put in
+    Redis once it is back. A Redis that lost its data gets them again at any start."""
+    down = await start(CLOSED)
+    inbox = down.service.directory.inbox_by_key("web-pupr")
+    assert await down.service.revoke_visitor(inbox, "v_lost_phone", agent_id=None)
+    up = await start(REDIS_URL, prefix)
+    assert await up.service.visitor_revoked(inbox, "v_lost_phone")  # filled at start
+    client = aioredis.Redis.from_url(REDIS_URL)
+    try:
+        await client.delete(f"{prefix}:revoked-visitors")  # Redis lost its data
+        assert await up.service.visitor_revoked(inbox, "v_lost_phone")  # known here
+        other = await start(REDIS_URL, prefix)  # a process that never saw it
+        assert await other.service.visitor_revoked(inbox, "v_lost_phone")
+        assert await client.sismember(f"{prefix}:revoked-visitors", f"{inbox.id}:v_lost_phone")
+        assert not await other.service.visitor_revoked(inbox, "v_someone_else")
+    finally:
+        await client.aclose()

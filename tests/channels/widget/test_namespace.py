@@ -157,3 +157,44 @@ async def test_a_second_tab_of_the_same_visitor_sees_the_message(hub: Any, socke
     assert seen["text"] == "dari tab satu"
     assert events(tab2, "conversation"), "the new case is announced before its message"
     assert events(tab1, "message") == [], "the sending tab has the message in its ack"
+
+
+async def disconnected(client: Any, within: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while client.connected:
+        assert asyncio.get_running_loop().time() < deadline, "the socket was not hung up"
+        await asyncio.sleep(0.02)
+
+
+async def test_forget_ends_the_session_on_this_device(hub: Any, sockets: Any) -> None:
+    """A shared computer: the resident ends the session; the next person who opens the
+    widget there, with the same stored token, starts afresh and sees nothing of it."""
+    client = await visitor(hub, sockets)
+    other_tab = await visitor(hub, sockets, token=client.session["token"])
+    sent = await client.call("send", {"client_id": "c1", "text": "KTP saya hilang"}, namespace=NS)
+    assert sent["ok"]
+    ack = await client.call("forget", {}, namespace=NS)
+    assert ack == {"ok": True}
+    ended = await wait_for(other_tab, "session_ended")
+    assert ended == {"reason": "ended"}
+    await disconnected(client)
+    await disconnected(other_tab)
+
+    again = await visitor(hub, sockets, token=client.session["token"])
+    assert again.session["visitor_id"] != client.session["visitor_id"]
+    assert again.session["conversation"] is None
+    synced = await again.call("sync", {"after_seq": 0}, namespace=NS)
+    assert synced["messages"] == []
+    # The case goes on for the officers; the revocation is on record, once.
+    assert await count(hub, s.conversation) == 1
+    await client_forgets_again(hub, sockets)
+
+
+async def client_forgets_again(hub: Any, sockets: Any) -> None:
+    """A revocation survives a restart of the process: it is read from the database."""
+    rows = await hub.store.read(lambda c: c.execute(select(s.visitor_revocation)).all())
+    assert len(rows) == 1 and rows[0].agent_id is None
+    await hub.service.revocations.start()  # what a new process does
+    inbox = hub.service.directory.inbox_by_key("web-pupr")
+    assert await hub.service.visitor_revoked(inbox, rows[0].visitor_id)
+    assert not await hub.service.visitor_revoked(inbox, "v_someone_else")

@@ -35,6 +35,8 @@ export class Connection {
   private typingSentAt = 0;
   private typingIdle = 0;
   private agentTypingTimer = 0;
+  /** The server ended this session (session_ended): reconnect at once, as a new visitor. */
+  private ended = false;
 
   constructor(
     private inbox: string,
@@ -57,11 +59,22 @@ export class Connection {
     socket.on("message", (message: Message) => this.onMessage(message));
     socket.on("conversation", (conversation: Conversation) => this.store.set({ conversation }));
     socket.on("typing", (payload: { typing?: boolean }) => this.setAgentTyping(!!payload?.typing));
+    // This device's session was ended (here, in another tab, or by an officer): forget
+    // the token and the thread, and come back as a new visitor.
+    socket.on("session_ended", () => {
+      this.ended = true;
+      writeText(tokenKey, "");
+      this.store.set({ visitorId: null, conversation: null, messages: [], outgoing: [], unread: 0, error: null });
+    });
     socket.on("disconnect", (reason) => {
       this.ready = false;
       this.setAgentTyping(false);
       this.store.set({ connection: "offline" });
-      if (reason === "io server disconnect") setTimeout(() => socket.connect(), RETRY_REFUSED);
+      if (reason === "io server disconnect") {
+        const wait = this.ended ? 0 : RETRY_REFUSED;
+        this.ended = false;
+        setTimeout(() => socket.connect(), wait);
+      }
     });
     socket.on("connect_error", (err: Error & { data?: { code?: string } }) => {
       const refused = err.message === "unknown_inbox" || err.data?.code === "unknown_inbox";
@@ -122,6 +135,17 @@ export class Connection {
       return null;
     } catch {
       return { code: "timeout", message: "" };
+    }
+  }
+
+  /** Ends the session on this device (a shared computer): the server refuses the token
+   * from now on and hangs up every tab; session_ended then clears what is kept here. */
+  async forget(): Promise<boolean> {
+    if (!this.ready) return false;
+    try {
+      return (await this.request("forget", {})).ok;
+    } catch {
+      return false;
     }
   }
 

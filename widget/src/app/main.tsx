@@ -49,6 +49,7 @@ const actions: Actions = {
   discard: (clientId) => connection.discard(clientId),
   typing: (hasText) => connection.typing(hasText),
   rate: (score, comment) => connection.rate(score, comment),
+  forget: () => void connection.forget(),
 };
 
 render(<App store={store} config={config} actions={actions} />, document.getElementById("kanal-root")!);

@@ -19,6 +19,7 @@ export interface Actions {
   discard(clientId: string): void;
   typing(hasText: boolean): void;
   rate(score: number, comment: string): Promise<AckError | null>;
+  forget(): void;
 }
 
 export function App({ store, config, actions }: { store: Store; config: Config; actions: Actions }) {
@@ -45,6 +46,7 @@ export function App({ store, config, actions }: { store: Store; config: Config; 
           conversation={state.conversation}
           onToggleLang={actions.toggleLang}
           onClose={actions.close}
+          onForget={() => window.confirm(t.forgetConfirm) && actions.forget()}
         />
         <ConnectionStatus t={t} state={state.connection} refused={state.refused} />
         <MessageList

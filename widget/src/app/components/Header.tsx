@@ -10,9 +10,10 @@ interface Props {
   conversation: Conversation | null;
   onToggleLang: () => void;
   onClose: () => void;
+  onForget: () => void;
 }
 
-export function Header({ t, lang, config, conversation, onToggleLang, onClose }: Props) {
+export function Header({ t, lang, config, conversation, onToggleLang, onClose, onForget }: Props) {
   return (
     <header class="kw-header">
       <div class="kw-header-row">
@@ -44,6 +45,9 @@ export function Header({ t, lang, config, conversation, onToggleLang, onClose }:
               {t.trackLink}
             </a>
           </p>
+          <button type="button" class="kw-forget" data-testid="forget" onClick={onForget}>
+            {t.forget}
+          </button>
         </div>
       )}
     </header>

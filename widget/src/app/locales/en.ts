@@ -12,6 +12,9 @@ export const en: Strings = {
   trackingLabel: "Tracking code:",
   trackingHint: "Keep this code to follow up on your report.",
   trackLink: "Track report",
+  forget: "End the session on this device",
+  forgetConfirm:
+    "End this chat on this device? Your report stays with the officers; keep its tracking code to follow it up.",
   connecting: "Connecting…",
   offline: "Connection lost. Messages will be sent once you are back online.",
   unavailable: "This chat service is not available right now.",

@@ -10,6 +10,9 @@ export const id = {
   trackingLabel: "Kode lacak:",
   trackingHint: "Simpan kode ini untuk menanyakan perkembangan laporan Anda.",
   trackLink: "Lacak laporan",
+  forget: "Akhiri sesi di perangkat ini",
+  forgetConfirm:
+    "Akhiri percakapan di perangkat ini? Laporan Anda tetap ditangani petugas; simpan kode lacaknya untuk menanyakan perkembangannya.",
   connecting: "Menghubungkan…",
   offline: "Koneksi terputus. Pesan akan terkirim setelah tersambung kembali.",
   unavailable: "Layanan obrolan ini sedang tidak tersedia.",
