@@ -30,6 +30,7 @@ from hub.store.queries import conversation_with_contact, message_by_id
 from hub.views import conversation_view, message_view
 
 log = logging.getLogger(__name__)
+STOP_GRACE_S = 5.0  # at shutdown, how long sends under way may take to finish
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ class OutboxRelay:
         self.batch = batch
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._sending: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
         """A reply was queued: look now rather than at the next idle tick."""
@@ -182,19 +184,48 @@ class OutboxRelay:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._sending:
+            # Sends under way finish and are recorded; one stuck past the grace period is
+            # cancelled and its lease lets a later start send it again.
+            await asyncio.wait(self._sending, timeout=STOP_GRACE_S)
+            for task in self._sending:
+                task.cancel()
+            await asyncio.gather(*self._sending, return_exceptions=True)
 
     async def _run(self) -> None:
+        """Keep up to `batch` sends going: claim more as they finish (a conversation's next
+        reply is claimable once the one before it is recorded), rather than batch by batch,
+        so a slow send (a pacer's wait, a slow provider) never holds up the others."""
         while True:
-            try:
-                sent = await self.drain_once()
-            except Exception:
-                log.exception("outbox relay failed; retrying")
-                sent = 0
-            if sent:
+            self._wake.clear()  # before claiming: a send that ends meanwhile wakes the wait
+            room = self.batch - len(self._sending)
+            claimed = 0
+            if room >= max(1, self.batch // 5) or not self._sending:
+                try:
+                    claimed = await self._claim(room)
+                except Exception:
+                    log.exception("outbox relay failed; retrying")
+            if claimed:
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.idle)
+
+    async def _claim(self, limit: int) -> int:
+        now = utcnow()
+        claims = await self.service.store.write(
+            lambda c: claim_due(c, now, self.policy.lease, limit)
+        )
+        for claim in claims:
+            task = asyncio.create_task(self._deliver(claim))
+            self._sending.add(task)
+            task.add_done_callback(self._sent)
+        return len(claims)
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._sending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("delivering a reply failed", exc_info=task.exception())
+        self._wake.set()  # room for more, and maybe the conversation's next reply
 
     async def drain_once(self) -> int:
         """Claim what is due and try each once; returns how many were attempted."""

@@ -219,3 +219,33 @@ async def test_the_status_update_of_a_reply_still_names_its_agent(hub: Any) -> N
     await until(delivered)
     names = {m["sender_name"] for m in seen if m["id"] == sent["id"]}
     assert names == {sent["sender_name"]} and sent["sender_name"]
+
+
+async def test_a_send_that_waits_long_holds_up_no_other_chat(hub: Any) -> None:
+    """The relay keeps sends going as they finish, not batch by batch: while one chat's
+    send waits (a pacer, a slow provider), replies to other chats go out."""
+    agent = await _principal(hub)
+    directory = hub.service.directory
+    inbox = directory.inbox_by_key("kota-api")
+    released = asyncio.Event()
+    original = hub.fake.send
+
+    async def send(inbox_ref: Any, out: Any) -> str | None:
+        if out.recipient == "slow-chat":
+            await released.wait()
+        return await original(inbox_ref, out)
+
+    hub.fake.send = send
+    conv_ids = []
+    for n, chat in enumerate(["slow-chat", "chat-a", "chat-b"]):
+        item = Inbound(Sender(chat, name="Warga"), text="Lampu mati", external_id=f"u{n}")
+        [accepted] = await hub.store.write(IngestJob(directory, inbox, [item]))
+        conv_ids.append(int(accepted.conversation["id"]))
+    slow = await reply(hub, agent, conv_ids[0], "Sebentar")
+    await asyncio.sleep(0.1)  # the slow chat's send is under way
+    later = [await reply(hub, agent, c, f"Balasan {i}") for i in range(3) for c in conv_ids[1:]]
+    for message in later:
+        await until(lambda m=message: _status(hub, m["id"], "sent"))
+    assert (await message_row(hub, slow["id"])).delivery_status == "pending"
+    released.set()
+    await until(lambda: _status(hub, slow["id"], "sent"))
