@@ -39,6 +39,7 @@ from bench.common import (
     profile_summary,
     system_busy_seconds,
 )
+from bench.pg import dsn, fresh_schema, schema_url, service_cpu, services_problem
 
 TARGET = 0.25  # hub messages/s >= 25% of bare sqlite3
 INBOX = "web-pupr"
@@ -69,33 +70,39 @@ def _visitor(r: int) -> str:
     return f"v_bench{r:04d}"
 
 
-def _settings(path: Path) -> Any:
+def _settings(where: Path | str) -> Any:
+    """A SQLite file (Path) or a PostgreSQL URL (str, the hub's defaults: pool of 10)."""
     from hub.config import DatabaseSettings
 
-    return DatabaseSettings(url=_url(path), synchronous="FULL")
+    if isinstance(where, str):
+        return DatabaseSettings(url=where)
+    return DatabaseSettings(url=_url(where), synchronous="FULL")
 
 
-async def _service(path: Path) -> Any:
+async def _service(where: Path | str, media_dir: Path | None = None) -> Any:
     from hub.auth import VisitorTokens
     from hub.events import EventBus
     from hub.media import MediaStore
     from hub.service import HubService
     from hub.store.db import Store
 
-    store = Store(_settings(path))
+    store = Store(_settings(where))
     await store.start()
-    media = MediaStore(path.parent / "media", store, 1 << 20)
+    if media_dir is None:
+        assert isinstance(where, Path)
+        media_dir = where.parent / "media"
+    media = MediaStore(media_dir, store, 1 << 20)
     return HubService(
         store, EventBus(), VisitorTokens("bench"), max_message_length=4000, media=media
     )
 
 
-async def _prepare(path: Path, plan: Plan) -> None:
+async def _prepare(where: Path | str, plan: Plan, media_dir: Path | None = None) -> None:
     """Template: demo data and one open conversation per resident."""
     from hub import demo
     from hub.models import Inbound, Sender
 
-    service = await _service(path)
+    service = await _service(where, media_dir)
     try:
         await service.store.write(demo.seed)
         await service.start()
@@ -116,16 +123,20 @@ def _thread_id(name: str) -> int | None:
     return None
 
 
-async def _hub(path: Path, plan: Plan, profile: Path | None) -> dict[str, Any]:
+async def _hub(
+    where: Path | str, plan: Plan, profile: Path | None, media_dir: Path | None = None
+) -> dict[str, Any]:
+    """On SQLite (a Path) through the group-commit writer; on PostgreSQL (a URL) every
+    accept is its own transaction on the store's pool (no writer, no batches)."""
     from hub.models import Inbound, Sender
 
     if profile is not None:
         from bench.server import profile_writer_thread
 
         profile_writer_thread(str(profile))
-    service = await _service(path)
+    service = await _service(where, media_dir)
     writer = service.store.writer
-    assert writer is not None
+    assert writer is not None or isinstance(where, str)
     profiler = cProfile.Profile() if profile is not None else None
     try:
         await service.start()
@@ -143,7 +154,8 @@ async def _hub(path: Path, plan: Plan, profile: Path | None) -> dict[str, Any]:
                 item = Inbound(sender, text=TEXT.format(r=r, i=i), client_id=f"p{r}-{i}")
                 await service.accept(inbox, [item])
 
-        jobs0, batches0 = writer.jobs, writer.batches
+        jobs0, batches0 = (writer.jobs, writer.batches) if writer else (0, 0)
+        db0 = service_cpu()["postgres"]
         all0 = system_busy_seconds()
         loop0 = proc_cpu_seconds(pid, loop_tid)
         wr0 = proc_cpu_seconds(pid, writer_tid) if writer_tid else float("nan")
@@ -155,9 +167,13 @@ async def _hub(path: Path, plan: Plan, profile: Path | None) -> dict[str, Any]:
         if profiler is not None:
             profiler.disable()
         all1 = system_busy_seconds()
+        db1 = service_cpu()["postgres"]
         loop1 = proc_cpu_seconds(pid, loop_tid)
         wr1 = proc_cpu_seconds(pid, writer_tid) if writer_tid else float("nan")
-        jobs, batches = writer.jobs - jobs0, writer.batches - batches0
+        if writer is not None:
+            jobs, batches = writer.jobs - jobs0, writer.batches - batches0
+        else:  # one transaction per accept (retries of write conflicts aside)
+            jobs = batches = plan.messages
         await service.drain()
     finally:
         await service.stop()
@@ -173,7 +189,9 @@ async def _hub(path: Path, plan: Plan, profile: Path | None) -> dict[str, Any]:
         "avg_batch": jobs / batches if batches else float("nan"),
         "loop_thread_cpu": (loop1 - loop0) / elapsed,
         "writer_thread_cpu": (wr1 - wr0) / elapsed,
-        "other_cpu": ((all1 - all0) - (loop1 - loop0) - (wr1 - wr0)) / elapsed,
+        "other_cpu": ((all1 - all0) - (loop1 - loop0) - (0 if writer is None else wr1 - wr0))
+        / elapsed,
+        "postgres_cpu": (db1 - db0) / elapsed,
     }
 
 
@@ -227,6 +245,86 @@ def _bare(path: Path, plan: Plan, batch: int) -> dict[str, Any]:
         "rows_in_table": stored,
         "other_cpu": others / elapsed,
     }
+
+
+PG_INSERT = (
+    "INSERT INTO message (conversation_id, seq, direction, sender_type, sender_agent_id, kind,"
+    " private, text, attachments, external_id, client_id, delivery_status, error, created_at)"
+    " VALUES ($1, $2, 'in', 'contact', NULL, 'text', false, $3, NULL, NULL, $4, 'delivered',"
+    " NULL, $5)"
+)
+
+
+async def _bare_pg(schema: str, plan: Plan, batch: int, connections: int) -> dict[str, Any]:
+    """Bare asyncpg: the same rows as `_bare`, executemany in batches of `batch`, one
+    transaction per batch, over `connections` connections taking the next batch in turn."""
+    import asyncpg
+
+    settings = {"search_path": schema}
+    conns = [await asyncpg.connect(dsn(), server_settings=settings) for _ in range(connections)]
+    try:
+        convs = await conns[0].fetch(
+            "SELECT c.id, c.last_seq FROM conversation c WHERE c.reply_to LIKE 'v_bench%'"
+            " ORDER BY c.id"
+        )
+        assert len(convs) == plan.residents, len(convs)
+        rows: list[tuple[Any, ...]] = []
+        for i in range(1, plan.per_resident + 1):
+            for r, (conv_id, last_seq) in enumerate(convs):
+                rows.append((conv_id, last_seq + i, TEXT.format(r=r, i=i), f"p{r}-{i}"))
+        now = datetime.now(UTC)
+        chunks = iter(
+            [[(*row, now) for row in rows[i : i + batch]] for i in range(0, len(rows), batch)]
+        )
+
+        async def worker(conn: Any) -> None:
+            for chunk in chunks:  # one shared iterator: each connection takes the next batch
+                async with conn.transaction():
+                    await conn.executemany(PG_INSERT, chunk)
+
+        all0, own0, db0 = system_busy_seconds(), time.process_time(), service_cpu()["postgres"]
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker(conn) for conn in conns))
+        elapsed = time.perf_counter() - t0
+        own = time.process_time() - own0
+        db = service_cpu()["postgres"] - db0
+        others = (system_busy_seconds() - all0) - own
+        stored = await conns[0].fetchval("SELECT count(*) FROM message")
+    finally:
+        await asyncio.gather(*(conn.close() for conn in conns), return_exceptions=True)
+    return {
+        "messages": len(rows),
+        "seconds": round(elapsed, 3),
+        "rate": len(rows) / elapsed,
+        "batch": batch,
+        "connections": connections,
+        "commits": -(-len(rows) // batch),
+        "rows_in_table": stored,
+        "own_cpu": own / elapsed,
+        "postgres_cpu": db / elapsed,
+        "other_cpu": others / elapsed,
+    }
+
+
+def _pg_round(plan: Plan, media_dir: Path, sqlite_batch: int) -> tuple[dict, dict, dict]:
+    """Hub, bare asyncpg like for like, bare asyncpg in SQLite-writer batches: each on a
+    fresh schema prepared the same way (migrated, demo, the residents' open cases)."""
+    from hub.store.migrate import upgrade
+
+    pool = _settings(schema_url("x")).pool_size
+    out: list[dict[str, Any]] = []
+    for side in ("hub", "bare", "bulk"):
+        with fresh_schema(f"persist_{side}_") as schema:
+            url = schema_url(schema)
+            upgrade(url)
+            asyncio.run(_prepare(url, plan, media_dir))
+            if side == "hub":
+                out.append(asyncio.run(_hub(url, plan, None, media_dir)))
+            elif side == "bare":
+                out.append(asyncio.run(_bare_pg(schema, plan, 1, pool)))
+            else:
+                out.append(asyncio.run(_bare_pg(schema, plan, sqlite_batch, 1)))
+    return out[0], out[1], out[2]
 
 
 _CASE_COLUMNS = (
@@ -377,6 +475,7 @@ def run(*, quick: bool = False, profile: bool = False) -> ScenarioResult:
     hubs: list[dict[str, Any]] = []
     bares: list[dict[str, Any]] = []
     recipes: list[dict[str, Any]] = []
+    pg_runs: list[dict[str, dict[str, Any]]] = []
     try:
         template = tmp / "template.db"
         upgrade(_url(template))
@@ -413,6 +512,22 @@ def run(*, quick: bool = False, profile: bool = False) -> ScenarioResult:
                 f"persistence: hub with {plan.history} messages of history {aged['rate']:.0f} "
                 f"msg/s (avg batch {aged['avg_batch']:.1f})"
             )
+            # The same on PostgreSQL (fresh schemas, dropped afterwards).
+            pg_problem = services_problem(need_redis=False)
+            if pg_problem is not None:
+                log(f"persistence: PostgreSQL rows skipped: {pg_problem}")
+            for n in range(plan.rounds if pg_problem is None else 0):
+                batch = max(1, round(hubs[n]["avg_batch"]))
+                hub_pg, bare_pg, bulk_pg = _pg_round(plan, tmp / "media-pg", batch)
+                pg_runs.append({"hub": hub_pg, "bare": bare_pg, "bulk": bulk_pg})
+                log(
+                    f"persistence: PostgreSQL round {n + 1} hub {hub_pg['rate']:.0f} msg/s "
+                    f"(CPU: event loop {hub_pg['loop_thread_cpu']:.0%}, PostgreSQL "
+                    f"{hub_pg['postgres_cpu']:.0%}); bare asyncpg 1 row/transaction on "
+                    f"{bare_pg['connections']} connections {bare_pg['rate']:.0f} msg/s (CPU: "
+                    f"own {bare_pg['own_cpu']:.0%}, PostgreSQL {bare_pg['postgres_cpu']:.0%}); "
+                    f"in batches of {batch} on 1 connection {bulk_pg['rate']:.0f} msg/s"
+                )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if prof is not None:
@@ -467,8 +582,13 @@ def run(*, quick: bool = False, profile: bool = False) -> ScenarioResult:
             "a ratio well below 100% is per-message work that grows with history",
         )
     )
+    if pg_runs:
+        _pg_rows(result, plan, pg_runs)
+    else:
+        result.details["postgresql"] = "skipped: PostgreSQL not reachable"
     result.details.update(
         plan=plan.__dict__,
+        postgresql_rounds=pg_runs,
         hub=hubs,
         bare=bares,
         bare_hub_sql=recipes,
@@ -476,3 +596,40 @@ def run(*, quick: bool = False, profile: bool = False) -> ScenarioResult:
         profiled=profile,
     )
     return result
+
+
+def _pg_rows(result: ScenarioResult, plan: Plan, runs: list[dict[str, dict[str, Any]]]) -> None:
+    hub = max((r["hub"] for r in runs), key=lambda r: r["rate"])
+    bare = max((r["bare"] for r in runs), key=lambda r: r["rate"])
+    bulk = max((r["bulk"] for r in runs), key=lambda r: r["rate"])
+    ratio = hub["rate"] / bare["rate"]
+    result.rows.append(
+        Row(
+            "persistence",
+            f"inbound messages on PostgreSQL, {plan.residents} residents",
+            "msg/s",
+            hub["rate"],
+            bare["rate"],
+            ratio,
+            f">= {TARGET:.0%}",
+            ratio >= TARGET,
+            f"best of {len(runs)} rounds each; the hub has no writer on PostgreSQL: one "
+            f"transaction per message on its pool of {bare['connections']}, so bare asyncpg "
+            f"commits 1 row per transaction on {bare['connections']} connections; PostgreSQL "
+            f"used {hub['postgres_cpu']:.0%} / {bare['postgres_cpu']:.0%} of a core (unpinned)",
+        )
+    )
+    result.rows.append(
+        Row(
+            "persistence",
+            f"diagnostic: PostgreSQL hub vs bare asyncpg in batches of {bulk['batch']}",
+            "msg/s",
+            hub["rate"],
+            bulk["rate"],
+            hub["rate"] / bulk["rate"],
+            "(none)",
+            None,
+            "batches of the SQLite writer's average batch, one transaction each, 1 connection: "
+            "what a group commit would give the hub on PostgreSQL",
+        )
+    )

@@ -27,7 +27,7 @@ import itertools
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,8 +187,21 @@ class LoadGenerator:
         await asyncio.wait_for(done, 30)
         await self.settle()
 
-    async def max_rate(self, inflight: int, warmup: float, window: float, server_pid: int) -> dict:
-        """Closed loop: each widget keeps `inflight` messages outstanding end to end."""
+    async def max_rate(
+        self,
+        inflight: int,
+        warmup: float,
+        window: float,
+        server_pid: int | Sequence[int],
+        probe: Callable[[], dict[str, float]] | None = None,
+    ) -> dict:
+        """Closed loop: each widget keeps `inflight` messages outstanding end to end.
+
+        Several server pids (one hub per node) add up; `server_cpu_per_process` has each.
+        `probe` (CPU seconds by name, e.g. of PostgreSQL) is read when the window opens
+        and closes; its deltas land in `probed_cpu` (cores).
+        """
+        pids = _pids(server_pid)
         loop = asyncio.get_running_loop()
         stop = False
 
@@ -222,12 +235,16 @@ class LoadGenerator:
             c.latencies.clear()
             c.measuring = True
             got0, err0, t0 = c.received, c.errors, time.perf_counter()
-            srv0, gen0, all0 = cpu(server_pid)
-            main0, threads0 = threads_cpu_seconds(server_pid)
+            srv0, gen0, all0 = cpu(pids)
+            main0, threads0 = _threads_cpu(pids)
+            each0 = [proc_cpu_seconds(pid) for pid in pids]
+            probe0 = probe() if probe is not None else {}
             await asyncio.sleep(window)
             got1, err1, t1 = c.received, c.errors, time.perf_counter()
-            srv1, gen1, all1 = cpu(server_pid)
-            main1, threads1 = threads_cpu_seconds(server_pid)
+            srv1, gen1, all1 = cpu(pids)
+            main1, threads1 = _threads_cpu(pids)
+            each1 = [proc_cpu_seconds(pid) for pid in pids]
+            probe1 = probe() if probe is not None else {}
             c.measuring = False
             stop = True
             await asyncio.wait_for(asyncio.gather(*tasks), 30)
@@ -246,11 +263,16 @@ class LoadGenerator:
             "p50_ms": percentile(lat, 50),
             "p99_ms": percentile(lat, 99),
             "server_cpu": (srv1 - srv0) / elapsed,
+            "server_cpu_seconds": srv1 - srv0,
+            "server_cpu_per_process": [
+                (b - a) / elapsed for a, b in zip(each0, each1, strict=True)
+            ],
             "server_main_thread_cpu": (main1 - main0) / elapsed,
             "server_other_threads_cpu": (threads1 - threads0) / elapsed,
             "server_cpu_us_per_message": (srv1 - srv0) / max(1, got1 - got0) * 1e6,
             "loadgen_cpu": (gen1 - gen0) / elapsed,
             "other_cpu": ((all1 - all0) - (srv1 - srv0) - (gen1 - gen0)) / elapsed,
+            "probed_cpu": {k: (probe1[k] - v) / elapsed for k, v in probe0.items() if k in probe1},
             "outstanding": len(self.widgets) * max(1, inflight),
         }
 
@@ -297,9 +319,20 @@ class LoadGenerator:
         }
 
 
-def cpu(server_pid: int) -> tuple[float, float, float]:
-    """CPU seconds so far: the server process, this process, the whole machine."""
-    return proc_cpu_seconds(server_pid), time.process_time(), system_busy_seconds()
+def _pids(server_pid: int | Sequence[int]) -> list[int]:
+    return [server_pid] if isinstance(server_pid, int) else list(server_pid)
+
+
+def cpu(server_pid: int | Sequence[int]) -> tuple[float, float, float]:
+    """CPU seconds so far: the server process(es), this process, the whole machine."""
+    server = sum(proc_cpu_seconds(pid) for pid in _pids(server_pid))
+    return server, time.process_time(), system_busy_seconds()
+
+
+def _threads_cpu(pids: Sequence[int]) -> tuple[float, float]:
+    """Main threads and other threads of the server process(es), summed."""
+    pairs = [threads_cpu_seconds(pid) for pid in pids]
+    return sum(p[0] for p in pairs), sum(p[1] for p in pairs)
 
 
 def _hub_config(tmp: Path, port: int) -> Path:

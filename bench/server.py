@@ -8,7 +8,8 @@
 
 `hub` is what `kanal serve` runs (create_app + web.run_app). `bare` is the relay baseline:
 a python-socketio AsyncServer on aiohttp, with the hub's server options, whose /widget
-`send` handler emits the payload to the agents' room and acks: no storage, no checks.
+`send` handler emits the payload to the agents' room and acks: no storage, no checks
+(its `sync` acks an empty page).
 `webhook` is the Telegram ingest baseline: a bare aiohttp app whose one handler,
 POST /webhooks/telegram/{key}, checks the secret header (hmac.compare_digest), parses
 the body with orjson and answers 200 {"ok": true}, with no access log (a bare app logs
@@ -64,6 +65,11 @@ def bare_app() -> web.Application:
     async def widget_send(sid: str, data: Any = None) -> dict[str, Any]:
         await sio.emit("message", data, to="agents", namespace="/agent")
         return {"ok": True}
+
+    @sio.on("sync", namespace="/widget")
+    async def widget_sync(sid: str, data: Any = None) -> dict[str, Any]:
+        # The catch-up round trip with nothing behind it (bench/storm.py's baseline).
+        return {"ok": True, "conversation": None, "messages": [], "more": False}
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
