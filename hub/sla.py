@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from hub import deadlines, rollups
 from hub.config import SlaSettings
@@ -125,7 +125,9 @@ def refresh(
         )
     }
     threads = _threads(conn, list(cases))
-    facts, responses, moved = [], [], []
+    facts: list[dict[str, Any]] = []
+    responses: list[dict[str, Any]] = []
+    moved: list[dict[str, Any]] = []
     for conv_id, case in cases.items():
         calendar = ctx.calendar(case.opd_id)
         fact = _facts(case, threads.get(conv_id, []), directory, ctx, calendar, now)
@@ -144,22 +146,26 @@ def refresh(
             if (conv_id, r["seq"]) not in answered
         ]
         if due != (case.response_due_at, case.due_at):
-            conn.execute(
-                update(s.conversation)
-                .where(c.id == conv_id)
-                .values(response_due_at=due[0], due_at=due[1])
-            )
-            moved.append(conv_id)
+            moved.append({"b_id": conv_id, "b_response": due[0], "b_resolution": due[1]})
+    if moved:  # every new case's: one executemany, not a statement each
+        conn.execute(
+            update(s.conversation)
+            .where(c.id == bindparam("b_id"))
+            .values(response_due_at=bindparam("b_response"), due_at=bindparam("b_resolution")),
+            moved,
+        )
+    moved_ids = {m["b_id"] for m in moved}
     conn.execute(delete(s.case_sla).where(s.case_sla.c.conversation_id.in_(list(cases))))
     if facts:
         conn.execute(insert(s.case_sla), facts)
         rollups.mark(conn, {rollups.month_of(fact["day"]) for fact in facts})
     if responses:
         conn.execute(insert(s.sla_response), responses)
-    if moved:
-        cases.update((r.id, r) for r in conn.execute(conversation_select().where(c.id.in_(moved))))
+    if moved_ids:
+        query = conversation_select().where(c.id.in_(list(moved_ids)))
+        cases.update((r.id, r) for r in conn.execute(query))
     return [
-        Refreshed(conversation_view(row, directory), row.reply_to, conv_id in moved)
+        Refreshed(conversation_view(row, directory), row.reply_to, conv_id in moved_ids)
         for conv_id, row in cases.items()
     ]
 
