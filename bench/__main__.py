@@ -21,7 +21,18 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from bench import fanout, limiter, persistence, relay, reports, search, telegram, whatsapp
+from bench import (
+    fanout,
+    idle,
+    limiter,
+    persistence,
+    relay,
+    reports,
+    search,
+    storm,
+    telegram,
+    whatsapp,
+)
 from bench.common import RESULTS, ROOT, Row, ScenarioResult, can_pin
 
 SCENARIOS = {"relay": relay.run, "persistence": persistence.run, "telegram": telegram.run}
@@ -30,6 +41,8 @@ SCENARIOS["search"] = search.run
 SCENARIOS["reports"] = reports.run
 SCENARIOS["fanout"] = fanout.run
 SCENARIOS["limiter"] = limiter.run
+SCENARIOS["idle"] = idle.run
+SCENARIOS["storm"] = storm.run
 
 
 def machine() -> dict[str, Any]:
