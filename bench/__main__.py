@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
+    cluster,
     fanout,
     idle,
     limiter,
@@ -43,6 +44,7 @@ SCENARIOS["fanout"] = fanout.run
 SCENARIOS["limiter"] = limiter.run
 SCENARIOS["idle"] = idle.run
 SCENARIOS["storm"] = storm.run
+SCENARIOS["cluster"] = cluster.run
 
 
 def machine() -> dict[str, Any]:
