@@ -21,6 +21,11 @@ function post(path: string, body: unknown = {}): Promise<Conversation> {
   return request<Answer>("POST", path, body).then((a) => a.conversation);
 }
 
+/** Cut off the website chat that wrote the case: its device's token is refused from now on. */
+export function revokeVisitor(id: number): Promise<boolean> {
+  return request<{ revoked: boolean }>("POST", `/conversations/${id}/revoke-visitor`, {}).then((a) => a.revoked);
+}
+
 export function take(id: number): Promise<Conversation> {
   return post(`/conversations/${id}/take`);
 }

@@ -93,3 +93,33 @@ async def test_markup_in_messages_shows_literally_and_never_runs(
         assert await frame.evaluate("window.__pwned") is None, frame.url
     await resident_ctx.close()
     await agent_ctx.close()
+
+
+async def test_an_officer_cuts_off_a_residents_device_and_its_widget_starts_afresh(
+    hub_url: str, browser: Any
+) -> None:
+    resident_ctx = await browser.new_context(viewport={"width": 360, "height": 740})
+    agent_ctx = await browser.new_context(viewport={"width": 1280, "height": 800})
+    resident, officer = await resident_ctx.new_page(), await agent_ctx.new_page()
+    await login(officer, hub_url, "pupr@kanal.local")
+    widget = await open_widget(resident, f"{hub_url}/?opd=pupr")
+    await widget.locator("[data-testid=composer-input]").fill("Tautan obrolan saya tersebar")
+    await widget.locator("[data-testid=send-button]").click()
+    await expect(widget.locator("[data-testid=tracking-code]")).to_contain_text("KNL-")
+    code = (await widget.locator("[data-testid=tracking-code]").inner_text()).split("KNL-")[1][:6]
+
+    item = officer.locator(f"[data-testid=conversation-item][data-tracking-code='KNL-{code}']")
+    await item.click()
+    toggle = officer.locator("[data-testid=details-toggle]")
+    await expect(toggle).to_be_visible()
+    if await toggle.get_attribute("aria-pressed") != "true":
+        await toggle.click()
+    officer.once("dialog", lambda dialog: dialog.accept())
+    await officer.locator("[data-testid=details-cut-off]").click()
+    await expect(officer.locator("[data-testid=case-details]")).to_contain_text(
+        "Perangkat warga telah diputus"
+    )
+    await expect(widget.locator("[data-testid=tracking-code]")).to_have_count(0)
+    await expect(widget.locator("text=Tautan obrolan saya tersebar")).to_have_count(0)
+    await resident_ctx.close()
+    await agent_ctx.close()

@@ -1,7 +1,8 @@
 import { useState } from "preact/hooks";
 import { opdName } from "../catalog";
+import { errorBody } from "../api";
 import { saveDetails } from "../desk";
-import type { Details } from "../deskApi";
+import { revokeVisitor, type Details } from "../deskApi";
 import { fullDateTime } from "../format";
 import { label, useT } from "../i18n";
 import { setState, useStore } from "../store";
@@ -187,9 +188,42 @@ export function CaseDetails({ conversation: c, transfers }: { conversation: Conv
         )}
         <FormError testid="details-error" code={error?.code} text={deskErrorText(t, error)} />
 
+        {c.inbox.kind === "widget" && <DeviceCutOff conversation={c} />}
+
         <TransferHistory transfers={transfers} opdOf={(id) => opdName(catalog, id)} />
       </div>
     </aside>
+  );
+}
+
+/** A website chat's device loses access (POST .../revoke-visitor): its widget starts afresh. */
+function DeviceCutOff({ conversation: c }: { conversation: Conversation }) {
+  const t = useT();
+  const d = t.desk.details;
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<string | null>(null);
+  const [error, setError] = useState<ErrorBody | null>(null);
+
+  async function cutOff(): Promise<void> {
+    if (!window.confirm(d.cutOffConfirm)) return;
+    setBusy(true);
+    setError(null);
+    try {
+      setDone((await revokeVisitor(c.id)) ? d.cutOffDone : d.cutOffAlready);
+    } catch (err) {
+      setError(errorBody(err));
+    }
+    setBusy(false);
+  }
+
+  return (
+    <div class="form-field">
+      <button type="button" class="btn btn-small" data-testid="details-cut-off" disabled={busy} onClick={() => void cutOff()}>
+        {d.cutOff}
+      </button>
+      <span class="field-hint">{done ?? d.cutOffHint}</span>
+      <FormError testid="details-cut-off-error" code={error?.code} text={deskErrorText(t, error)} />
+    </div>
   );
 }
 
