@@ -45,6 +45,7 @@ from bench.common import (
     Row,
     ScenarioResult,
     ServerProcess,
+    bench_limits,
     free_port,
     log,
     pinned,
@@ -160,6 +161,7 @@ url = "{url}"
 url = "{pg.REDIS}"
 prefix = "{prefix}"
 """
+        + bench_limits()
     )
     return path
 

@@ -241,3 +241,16 @@ def profile_summary(paths: Sequence[Path], limit: int = 25) -> str:
             stats = pstats.Stats(str(path), stream=out)
             stats.strip_dirs().sort_stats(key).print_stats(limit)
     return out.getvalue()
+
+
+def bench_limits() -> str:
+    """The [limits] of a benchmark's hub: every limit that is on by default stays on (so
+    its cost is in the figures) but far above any benchmark's load, which sends more from
+    one widget, chat or inbox than a person or a city would."""
+    from hub.config import LimitSettings
+
+    lines = [
+        f"{name} = {0 if field.default == 0 else 1_000_000_000}"
+        for name, field in LimitSettings.model_fields.items()
+    ]
+    return "\n[limits]\n" + "\n".join(lines) + "\n"

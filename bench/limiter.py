@@ -44,6 +44,7 @@ from bench.common import (
     Row,
     ScenarioResult,
     ServerProcess,
+    bench_limits,
     free_port,
     log,
     pinned,
@@ -123,6 +124,7 @@ graph_base_url = "{fake}"
 api_version = "v21.0"
 ack = false
 """
+        + bench_limits()
     )
     return path
 

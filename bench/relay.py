@@ -42,6 +42,7 @@ from bench.common import (
     Row,
     ScenarioResult,
     ServerProcess,
+    bench_limits,
     free_port,
     log,
     percentile,
@@ -350,6 +351,7 @@ data_dir = "{tmp / "data"}"
 url = "sqlite+aiosqlite:///{tmp / "kanal.db"}"
 synchronous = "FULL"
 """
+        + bench_limits()
     )
     return path
 

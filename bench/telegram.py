@@ -48,6 +48,7 @@ from bench.common import (
     Row,
     ScenarioResult,
     ServerProcess,
+    bench_limits,
     free_port,
     log,
     pinned,
@@ -147,6 +148,7 @@ mode = "webhook"
 ack = false
 api_base_url = "http://{HOST}:{bot_api_port}/bot"
 """
+        + bench_limits()
     )
     return path
 

@@ -55,6 +55,7 @@ from bench.common import (
     Row,
     ScenarioResult,
     ServerProcess,
+    bench_limits,
     free_port,
     log,
     pinned,
@@ -227,6 +228,7 @@ graph_base_url = "http://{HOST}:{graph_port}"
 api_version = "v21.0"
 ack = false
 """
+        + bench_limits()
     )
     return path
 
