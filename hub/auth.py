@@ -23,6 +23,7 @@ from hub.store.queries import new_id
 
 SESSION_COOKIE = "kanal_session"
 TOKEN_PREFIX = "knl_"
+PASSWORD_MIN, PASSWORD_MAX = 10, 256
 _hasher = PasswordHasher()  # argon2id with the library's current parameters
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
@@ -98,6 +99,22 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def session_room(token: str) -> str:
+    """The /agent sockets opened with one session cookie (ended together at logout)."""
+    return f"session:{_digest(token)[:32]}"
+
+
+class BadPassword(ValueError):
+    """A new password the hub does not take; the message says why."""
+
+
+def check_new_password(password: str, current: str) -> None:
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise BadPassword(f"the new password needs {PASSWORD_MIN} to {PASSWORD_MAX} characters")
+    if password == current:
+        raise BadPassword("the new password must differ from the current one")
+
+
 def _principal(row: Any) -> Principal:
     return Principal(row.id, row.name, row.email, Role(row.role), row.opd_id, row.organization_id)
 
@@ -114,25 +131,51 @@ class Auth:
         self.session_age = timedelta(hours=session_hours)
 
     async def login(self, email: str, password: str) -> tuple[Principal, str] | None:
-        """A fresh session for valid credentials; None for anything wrong (one answer for all)."""
+        """A fresh session for valid credentials; None for anything wrong (one answer for all).
+        The session id is new and made here: none a client brings is ever taken (fixation)."""
         row = await self.store.read(lambda c: _active_agent_by_email(c, email))
         stored = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
         ok = await asyncio.to_thread(verify_password, stored, password)
         if row is None or not ok:
             return None
+        return _principal(row), await self.open_session(row.id)
+
+    async def open_session(self, agent_id: int) -> str:
         token = secrets.token_urlsafe(32)
         now = utcnow()
         await self.store.write(
             lambda c: c.execute(
                 insert(s.agent_session).values(
                     token_hash=_digest(token),
-                    agent_id=row.id,
+                    agent_id=agent_id,
                     created_at=now,
                     expires_at=now + self.session_age,
                 )
             )
         )
-        return _principal(row), token
+        return token
+
+    async def change_password(self, agent_id: int, current: str, new: str) -> bool:
+        """The agent's own change: False when `current` is wrong. Every session of theirs
+        ends (their API tokens stay: revoked on their own, or by deactivation)."""
+        check_new_password(new, current)
+        row = await self.store.read(
+            lambda c: c.execute(
+                select(s.agent.c.password_hash).where(s.agent.c.id == agent_id)
+            ).first()
+        )
+        stored = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
+        if row is None or not await asyncio.to_thread(verify_password, stored, current):
+            return False
+        hashed = await asyncio.to_thread(hash_password, new)
+
+        def job(conn: Connection) -> None:
+            a = s.agent.c
+            conn.execute(update(s.agent).where(a.id == agent_id).values(password_hash=hashed))
+            conn.execute(delete(s.agent_session).where(s.agent_session.c.agent_id == agent_id))
+
+        await self.store.write(job)
+        return True
 
     async def logout(self, token: str) -> None:
         await self.store.write(

@@ -1,4 +1,5 @@
-"""Rate limits per client address, against enumeration of public lookups (tracking codes).
+"""Rate limits: per client address against enumeration of public lookups (tracking codes),
+and the counters behind hub/limits.py (what residents send, failed logins).
 
 The limiter is a small interface: one hub process counts in memory; several processes
 behind a load balancer count together in Redis ([redis] url), each falling back to its
@@ -31,6 +32,14 @@ class RateLimiter(Protocol):
         would be (a refused request is not counted)."""
         ...
 
+    async def peek(self, key: str) -> float:
+        """What `hit` would answer, without counting anything."""
+        ...
+
+    async def forget(self, key: str) -> None:
+        """Drop what was counted for `key` (a login that succeeded)."""
+        ...
+
 
 class MemoryRateLimiter:
     """Sliding windows kept in this process: at most `count` hits per `seconds`, for every
@@ -56,6 +65,16 @@ class MemoryRateLimiter:
             hits.append(now)
         self._sweep(now)
         return wait
+
+    async def peek(self, key: str) -> float:
+        hits = self._hits.get(key)
+        if not hits:
+            return 0.0
+        now = self.clock()
+        return max(self._wait(hits, count, seconds, now) for count, seconds in self.limits)
+
+    async def forget(self, key: str) -> None:
+        self._hits.pop(key, None)
 
     @staticmethod
     def _wait(hits: deque[float], count: int, seconds: float, now: float) -> float:
@@ -123,6 +142,35 @@ class RedisRateLimiter:
             return await self.fallback.hit(key)
         return max(waits, default=0.0)
 
+    def _keys(self, key: str, now: float) -> list[tuple[int, float, int, str]]:
+        """(count, seconds, window number, Redis key) of every limit's current window."""
+        windows = [(count, seconds, int(now // seconds)) for count, seconds in self.limits]
+        return [(c, sec, n, f"{self.prefix}{key}:{sec:g}:{n}") for c, sec, n in windows]
+
+    async def peek(self, key: str) -> float:
+        now = self.clock()
+        windows = self._keys(key, now)
+        try:
+            counts = await self.redis.mget([name for *_, name in windows])
+        except Unavailable as exc:
+            self.on_error()
+            log.warning("rate limit in Redis failed (%s); counting in this process", exc)
+            return await self.fallback.peek(key)
+        waits = [
+            (n + 1) * seconds - now
+            for (count, seconds, n, _), hits in zip(windows, counts, strict=True)
+            if int(hits or 0) >= count
+        ]
+        return max(waits, default=0.0)
+
+    async def forget(self, key: str) -> None:
+        await self.fallback.forget(key)
+        try:
+            await self.redis.delete(*[name for *_, name in self._keys(key, self.clock())])
+        except Unavailable as exc:
+            self.on_error()
+            log.warning("rate limit in Redis failed (%s)", exc)
+
 
 class Throttle:
     """A limiter keyed by the client's address: the peer's, or behind a trusted reverse
@@ -153,6 +201,14 @@ class Throttle:
             if not self._trusted(hop):
                 return hop
         return hops[0] if hops else peer
+
+    def scheme(self, request: web.Request) -> str:
+        """ "https" when the request came over TLS: to us, or (X-Forwarded-Proto, believed
+        only from a trusted proxy) to the proxy in front of us."""
+        forwarded = request.headers.get("X-Forwarded-Proto", "")
+        if forwarded and self._trusted(request.remote or ""):
+            return forwarded.split(",")[0].strip().lower()
+        return request.scheme
 
     def _trusted(self, address: str) -> bool:
         try:

@@ -248,6 +248,8 @@ export interface ErrorBody {
   /** A 409 conflict of an offline entry: the resident's case that is still open. */
   tracking_code?: string;
   conversation_id?: number;
+  /** A 429: seconds until the hub takes the request again. */
+  retry_after?: number;
 }
 
 export type Ack<T> = ({ ok: true } & T) | { ok: false; error: ErrorBody };

@@ -10,7 +10,7 @@ from typing import Any
 
 import socketio
 
-from hub.channel import ChannelHost, HubUnavailable, InboundRejected, end_sessions
+from hub.channel import ChannelHost, HubUnavailable, InboundRejected, RateLimited, end_sessions
 from hub.models import Inbound, InboxRef, Rating, Sender
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,10 @@ def acked(handler: Handler) -> Handler:
             return await handler(self, sid, data)
         except InboundRejected as exc:
             return error(exc.code, str(exc))
+        except RateLimited as exc:
+            refused = error("rate_limited", str(exc))
+            refused["error"]["retry_after"] = exc.retry_after
+            return refused
         except HubUnavailable:
             return error("unavailable", "the service is busy; try again shortly")
         except Exception:
@@ -47,6 +51,11 @@ def acked(handler: Handler) -> Handler:
 
     wrapper.__name__ = handler.__name__
     return wrapper
+
+
+def _open(conversation: dict[str, Any] | None) -> bool:
+    """The resident's next message joins this case (a closed one is never reopened)."""
+    return conversation is not None and conversation.get("status") not in (None, "closed")
 
 
 class WidgetNamespace(socketio.AsyncNamespace):
@@ -70,9 +79,10 @@ class WidgetNamespace(socketio.AsyncNamespace):
             visitor = None  # a new visitor, who does not see the old one's thread
         if visitor is None:
             token, visitor = self.host.issue_visitor_token(inbox)
-        await self.save_session(sid, {"inbox": inbox, "visitor": visitor})
-        await self.enter_room(sid, visitor_room(inbox.id, visitor))
         thread = await self.host.thread(inbox, visitor, 0, limit=0)
+        case = _open(thread.conversation)
+        await self.save_session(sid, {"inbox": inbox, "visitor": visitor, "case": case})
+        await self.enter_room(sid, visitor_room(inbox.id, visitor))
         session = {"token": token, "visitor_id": visitor, "conversation": thread.conversation}
         await self.emit("session", session, to=sid)
 
@@ -87,12 +97,17 @@ class WidgetNamespace(socketio.AsyncNamespace):
         client_id, text = data.get("client_id"), data.get("text")
         if not isinstance(client_id, str) or not 1 <= len(client_id) <= 64:
             return error("bad_request", "client_id must be a string of 1 to 64 characters")
-        if not isinstance(text, str):
-            return error("bad_request", "text must be a string")
-        inbox, visitor = await self._who(sid)
+        if not isinstance(text, str) or "\x00" in text:
+            return error("bad_request", "text must be a string (without NUL characters)")
+        session = await self.get_session(sid)
+        inbox, visitor = session["inbox"], session["visitor"]
+        # Whether this message opens a case: as of this socket's last word on it (a case an
+        # officer closed since opens one uncounted, once).
+        await self.host.check_rate(inbox, visitor, visitor=True, new_case=not session["case"])
         item = Inbound(sender=Sender(external_id=visitor), text=text, client_id=client_id)
         [accepted] = await self.host.accept(inbox, [item], origin=sid)
         conversation = accepted.conversation or {}
+        session["case"] = _open(conversation)
         return {
             "ok": True,
             "message": accepted.message,
@@ -133,7 +148,7 @@ class WidgetNamespace(socketio.AsyncNamespace):
             value = data.get(name)
             if value is None:
                 continue
-            if not isinstance(value, str) or len(value) > limit:
+            if not isinstance(value, str) or len(value) > limit or "\x00" in value:
                 return error(
                     "bad_request", f"{name} must be a string of at most {limit} characters"
                 )
@@ -167,9 +182,11 @@ class WidgetNamespace(socketio.AsyncNamespace):
         score, comment, code = data.get("score"), data.get("comment"), data.get("tracking_code")
         if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
             return error("bad_request", "score must be an integer from 1 to 5")
-        if comment is not None and (not isinstance(comment, str) or len(comment) > COMMENT_MAX):
+        if comment is not None and (
+            not isinstance(comment, str) or len(comment) > COMMENT_MAX or "\x00" in comment
+        ):
             return error("bad_request", f"comment must be text of at most {COMMENT_MAX} characters")
-        if code is not None and not isinstance(code, str):
+        if code is not None and (not isinstance(code, str) or "\x00" in code):
             return error("bad_request", "tracking_code must be a string")
         inbox, visitor = await self._who(sid)
         rating = Rating(Sender(external_id=visitor), score, comment, case=code)

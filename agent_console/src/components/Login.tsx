@@ -5,7 +5,7 @@ import { enterConsole } from "../session";
 import { useStore } from "../store";
 import { LangToggle } from "./LangToggle";
 
-type LoginError = "invalid" | "missing" | "network" | "failed";
+type LoginError = "invalid" | "missing" | "network" | "failed" | "throttled";
 
 export function Login() {
   const t = useT();
@@ -14,6 +14,7 @@ export function Login() {
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<LoginError | null>(null);
+  const [waitMinutes, setWaitMinutes] = useState(1);
 
   async function submit(event: Event): Promise<void> {
     event.preventDefault();
@@ -28,7 +29,12 @@ export function Login() {
       enterConsole(await api.login(email.trim(), password));
     } catch (err) {
       const status = err instanceof api.ApiError ? err.status : 0;
-      setError(status === 401 || status === 400 ? "invalid" : status === 0 ? "network" : "failed");
+      if (status === 429 && err instanceof api.ApiError) {
+        setWaitMinutes(Math.max(1, Math.ceil((err.details.retry_after ?? 60) / 60)));
+        setError("throttled");
+      } else {
+        setError(status === 401 || status === 400 ? "invalid" : status === 0 ? "network" : "failed");
+      }
       setBusy(false);
     }
   }
@@ -75,7 +81,7 @@ export function Login() {
         </label>
         {error && (
           <p class="login-error" role="alert" data-testid="login-error">
-            {t.login[error]}
+            {error === "throttled" ? t.login.throttled.replace("{n}", String(waitMinutes)) : t.login[error]}
           </p>
         )}
         <button type="submit" class="btn btn-primary btn-block" data-testid="login-submit" disabled={busy}>

@@ -23,6 +23,7 @@ export const en: Strings = {
     expired: "Your session has ended. Please sign in again.",
     network: "Cannot reach the server. Check your connection and try again.",
     failed: "Sign-in failed. Please try again shortly.",
+    throttled: "Too many failed sign-in attempts. Try again in {n} minutes.",
   },
   header: {
     logout: "Sign out",

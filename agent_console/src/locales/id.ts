@@ -22,6 +22,7 @@ export const id = {
     expired: "Sesi Anda telah berakhir. Silakan masuk kembali.",
     network: "Tidak dapat terhubung ke server. Periksa koneksi Anda lalu coba lagi.",
     failed: "Gagal masuk. Silakan coba beberapa saat lagi.",
+    throttled: "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {n} menit.",
   },
   header: {
     logout: "Keluar",

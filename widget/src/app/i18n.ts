@@ -26,6 +26,9 @@ export function saveLang(lang: Lang): void {
 
 /** Always in the UI language: the server's own wording is for developers. */
 export function errorText(t: Strings, error: AckError): string {
+  const wait = error.code === "rate_limited" ? Math.ceil(error.retry_after ?? 0) : 0;
+  if (wait > 0 && wait < 120) return t.errors.rate_limited_seconds.replace("{n}", String(wait));
+  if (wait >= 120) return t.errors.rate_limited_minutes.replace("{n}", String(Math.ceil(wait / 60)));
   const errors: Record<string, string> = t.errors;
   return Object.prototype.hasOwnProperty.call(errors, error.code) ? errors[error.code] : errors.unknown;
 }

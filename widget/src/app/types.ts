@@ -45,6 +45,8 @@ export interface Session {
 export interface AckError {
   code: string;
   message: string;
+  /** `rate_limited`: seconds until the hub takes the message. */
+  retry_after?: number;
 }
 
 export type Ack<T> = ({ ok: true } & T) | { ok: false; error: AckError };

@@ -64,6 +64,8 @@ export const en: Strings = {
     too_long: "The message is too long (max. 4000 characters).",
     bad_request: "The message could not be processed.",
     rate_limited: "Too many messages in a short time. Wait a moment, then send again.",
+    rate_limited_seconds: "Too many messages in a short time. Send again in {n} seconds.",
+    rate_limited_minutes: "Too many messages in a short time. Send again in {n} minutes.",
     unavailable: "The service is having problems. Try sending again in a moment.",
     timeout: "The server did not answer. Check your connection, then send again.",
     not_rateable: "This report can no longer be rated.",

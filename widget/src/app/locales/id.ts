@@ -62,6 +62,8 @@ export const id = {
     too_long: "Pesan terlalu panjang (maks. 4000 karakter).",
     bad_request: "Pesan tidak dapat diproses.",
     rate_limited: "Terlalu banyak pesan dalam waktu singkat. Tunggu sebentar lalu kirim ulang.",
+    rate_limited_seconds: "Terlalu banyak pesan dalam waktu singkat. Kirim ulang dalam {n} detik.",
+    rate_limited_minutes: "Terlalu banyak pesan dalam waktu singkat. Kirim ulang dalam {n} menit.",
     unavailable: "Layanan sedang mengalami gangguan. Coba kirim ulang beberapa saat lagi.",
     timeout: "Server tidak menjawab. Periksa koneksi Anda lalu kirim ulang.",
     not_rateable: "Laporan ini sudah tidak dapat dinilai.",
