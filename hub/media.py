@@ -5,6 +5,11 @@ carries it is stored; an agent's before/after photo is uploaded into its convers
 Either way the message's attachment names the media row by its id, and whoever may see
 the conversation may fetch the file. The file is written (and synced) before its row, so
 a row never points at nothing; identical bytes are kept once.
+
+What a file is, is read from its bytes (the name and the sender's Content-Type are only
+words): a page, a script or an SVG claiming to be a photo is kept as an opaque download,
+and an image whose header promises more pixels than `max_pixels` is refused before any
+browser decodes it.
 """
 
 from __future__ import annotations
@@ -12,13 +17,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import io
 import os
 import secrets
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import filetype
+from PIL import Image
 from sqlalchemy import Connection, insert, select, update
 
 from hub.models import utcnow
@@ -28,13 +37,29 @@ from hub.store.db import Store
 #: Types a browser may show inline; anything else is served as a download.
 INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 FALLBACK_TYPE = "application/octet-stream"
+#: Types no signature identifies, kept as the sender named them when the bytes are text.
+PLAIN_TYPES = frozenset({"text/plain", "text/csv"})
+#: What Pillow reads the header of, by type: the formats whose pixels we count.
+PILLOW_FORMATS = {
+    "image/jpeg": "JPEG", "image/png": "PNG", "image/apng": "PNG", "image/gif": "GIF",
+    "image/webp": "WEBP", "image/bmp": "BMP", "image/tiff": "TIFF", "image/x-icon": "ICO",
+}  # fmt: skip
+# We count pixels ourselves (max_pixels); Pillow's own warning would only repeat it.
+warnings.simplefilter("ignore", Image.DecompressionBombWarning)
 
 
 class MediaTooLarge(Exception):
-    def __init__(self, size: int, limit: int) -> None:
-        super().__init__(f"file has {size} bytes; the limit is {limit}")
+    def __init__(self, size: int, limit: int, unit: str = "bytes") -> None:
+        super().__init__(f"file has {size} {unit}; the limit is {limit}")
         self.size = size
         self.limit = limit
+
+
+class TooManyPixels(MediaTooLarge):
+    """An image whose header promises more pixels than a browser should decode."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(size, limit, "pixels")
 
 
 @dataclass(frozen=True)
@@ -54,10 +79,18 @@ class MediaFile:
 
 
 class MediaStore:
-    def __init__(self, root: Path, store: Store, max_bytes: int, secret: str = "") -> None:
+    def __init__(
+        self,
+        root: Path,
+        store: Store,
+        max_bytes: int,
+        secret: str = "",
+        max_pixels: int = 64_000_000,
+    ) -> None:
         self.root = root
         self.store = store
         self.max_bytes = max_bytes
+        self.max_pixels = max_pixels
         self._secret = (secret or secrets.token_hex(32)).encode()
 
     # -- residents' links -------------------------------------------------------------------
@@ -95,15 +128,17 @@ class MediaStore:
         inbox_id: int | None = None,
         conversation_id: int | None = None,
     ) -> dict[str, Any]:
-        """Keep data; returns the attachment fields that name it."""
+        """Keep data; returns the attachment fields that name it. The type is read from
+        the bytes (`mime_type` counts only for plain text); MediaTooLarge past the limits."""
         if len(data) > self.max_bytes:
             raise MediaTooLarge(len(data), self.max_bytes)
+        kind = await asyncio.to_thread(self._check, data, mime_type)
         digest = await asyncio.to_thread(self._write, data)
         row = {
             "id": secrets.token_urlsafe(18),
             "sha256": digest,
             "size": len(data),
-            "mime_type": clean_type(mime_type),
+            "mime_type": kind,
             "file_name": clean_name(file_name),
             "inbox_id": inbox_id,
             "conversation_id": conversation_id,
@@ -131,6 +166,13 @@ class MediaStore:
         if found is None:
             return None
         return found, await asyncio.to_thread(found.path.read_bytes)
+
+    def _check(self, data: bytes, declared: str | None) -> str:
+        kind = content_type(data, declared)
+        pixels = pixel_count(data, kind)
+        if pixels is not None and pixels > self.max_pixels:
+            raise TooManyPixels(pixels, self.max_pixels)
+        return kind
 
     def path_of(self, digest: str) -> Path:
         return self.root / digest[:2] / digest
@@ -184,6 +226,39 @@ def owned(conn: Connection, conversation_id: int, ids: list[str]) -> dict[str, d
         )
     ).all()
     return {row.id: attachment(dict(row._mapping)) for row in rows}
+
+
+def content_type(data: bytes, declared: str | None) -> str:
+    """What the bytes are, by their signature; the declared type only for plain text (which
+    has none). Never a type a browser would run: HTML, SVG or script have no signature we
+    accept, so they are kept as an opaque download."""
+    found = filetype.guess_mime(data)
+    if found:
+        return str(found)
+    wanted = clean_type(declared)
+    if wanted in PLAIN_TYPES and b"\x00" not in data:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return FALLBACK_TYPE
+        return wanted
+    return FALLBACK_TYPE
+
+
+def pixel_count(data: bytes, kind: str) -> int | None:
+    """Width x height from an image's header (nothing is decoded); None when it is no
+    image Pillow reads. Pillow's own bomb check, for absurd sizes, counts as too many."""
+    fmt = PILLOW_FORMATS.get(kind)
+    if fmt is None:
+        return None
+    try:
+        with Image.open(io.BytesIO(data), formats=[fmt]) as image:
+            width, height = image.size
+    except Image.DecompressionBombError:  # over twice Pillow's own limit: at least that
+        return 2 * (Image.MAX_IMAGE_PIXELS or 0) + 1
+    except Exception:  # unreadable header: no browser can show it either
+        return None
+    return width * height
 
 
 def clean_type(mime_type: str | None) -> str:

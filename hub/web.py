@@ -24,6 +24,7 @@ from hub.api import exports, track
 from hub.api.deps import allow, public
 from hub.api.media import file_response
 from hub.auth import Action
+from hub.headers import frame_ancestors, page_policy
 from hub.keys import SERVICE, SETTINGS
 from hub.progress import STATUS_TEXT
 from hub.tracking import normalize
@@ -85,7 +86,7 @@ async def widget_frame(request: web.Request) -> web.Response:
         "opdName": service.directory.opd_view(inbox.opd_id)["name"],
         "lang": lang if lang in ("id", "en") else None,
     }
-    return render(
+    response = render(
         request,
         "frame.html",
         config_json=Markup(script_json(config)),
@@ -93,6 +94,10 @@ async def widget_frame(request: web.Request) -> web.Response:
         app_css_url="/widget/app.css",
         lang=config["lang"] or "id",
     )
+    # Framed only by the inbox's own sites (and the hub: the demo page embeds it).
+    ancestors = frame_ancestors(inbox.options, request.app[SETTINGS].server.public_url)
+    response.headers["Content-Security-Policy"] = page_policy(ancestors)
+    return response
 
 
 @public

@@ -13,11 +13,20 @@ import mimetypes
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
+import aiohttp
 from telegram import Bot, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
+from yarl import URL
 
-from hub.channel import ChannelSendError, Pacer
+from hub.channel import (
+    BodyTooLarge,
+    ChannelSendError,
+    FetchFailed,
+    FileFetcher,
+    Pacer,
+    UnsafeAddress,
+)
 from hub.models import InboxRef, MediaBytes, Outbound
 
 log = logging.getLogger(__name__)
@@ -46,12 +55,18 @@ class BotClient:
 
     def __init__(self, inbox: InboxRef) -> None:
         options: dict[str, Any] = inbox.options
+        api_base = options.get("api_base_url", API_BASE)
+        file_base = options.get("file_base_url", FILE_BASE)
         self.bot = Bot(
             token=options["token"],
-            base_url=options.get("api_base_url", API_BASE),
-            base_file_url=options.get("file_base_url", FILE_BASE),
+            base_url=api_base,
+            base_file_url=file_base,
             request=HTTPXRequest(connection_pool_size=32, read_timeout=15.0),
         )
+        # Residents' files come from the configured servers only (which may be local: a
+        # self-hosted Bot API server); nothing else inside the hub's network is fetched.
+        servers = frozenset(str(URL(u).host or "") for u in (api_base, file_base))
+        self.files = FileFetcher(lambda: servers)
         chat_gap = float(options.get("chat_gap_seconds", 1.0))
         group_gap = float(options.get("group_gap_seconds", 3.0))
         # Under Telegram's 30 a second, so that network jitter never bunches sends over it.
@@ -64,6 +79,7 @@ class BotClient:
         self._ready = False
 
     async def close(self) -> None:
+        await self.files.close()
         if self._ready:
             await self.bot.shutdown()
 
@@ -95,9 +111,19 @@ class BotClient:
             raise FileUnavailable(exc.message) from exc
         if found.file_size is not None and found.file_size > limit:
             raise FileTooLarge(f"{found.file_size} bytes")
-        data = bytes(await found.download_as_bytearray())
-        if len(data) > limit:
-            raise FileTooLarge(f"{len(data)} bytes")
+        url = found.file_path or ""
+        # python-telegram-bot would read a file_path naming a file on our disk from the disk:
+        # only the configured file server is asked, and no redirect leads into our network.
+        if not url.startswith(f"{bot.base_file_url}/"):
+            raise FileUnavailable("getFile named a file outside the Bot API's file server")
+        try:
+            data, _ = await self.files.get(url, limit)
+        except BodyTooLarge as exc:
+            raise FileTooLarge(str(exc)) from exc
+        except UnsafeAddress as exc:
+            raise FileUnavailable(str(exc)) from exc
+        except (FetchFailed, aiohttp.ClientError, TimeoutError) as exc:
+            raise NetworkError(f"file download: {exc}") from exc
         return data, found.file_path
 
     async def send(self, out: Outbound, media: MediaBytes | None = None) -> str:

@@ -15,7 +15,14 @@ from typing import Any
 
 import aiohttp
 
-from hub.channel import BodyTooLarge, ChannelSendError, Pacer, read_limited
+from hub.channel import (
+    BodyTooLarge,
+    ChannelSendError,
+    FetchFailed,
+    FileFetcher,
+    Pacer,
+    UnsafeAddress,
+)
 from hub.models import InboxRef, MediaBytes
 
 GRAPH_BASE = "https://graph.facebook.com"
@@ -107,9 +114,12 @@ class GraphClient:
         return str(answer["id"])
 
     # -- receiving -------------------------------------------------------------------------
-    async def download(self, media_id: str, limit: int) -> tuple[bytes, str | None]:
-        """A resident's file: look its URL up (valid five minutes), fetch it, check its
-        sha256. MediaUnavailable / MediaTooLarge are final; GraphError may pass."""
+    async def download(
+        self, media_id: str, limit: int, files: FileFetcher
+    ) -> tuple[bytes, str | None]:
+        """A resident's file: look its URL up (valid five minutes), fetch it through `files`
+        (which refuses URLs and redirects into the hub's network), check its sha256.
+        MediaUnavailable / MediaTooLarge are final; GraphError may pass."""
         try:
             found = await self._call("GET", f"{self.base}/{media_id}")
         except GraphError as exc:
@@ -119,13 +129,16 @@ class GraphClient:
         size = int(found.get("file_size") or 0)  # a number, though some docs show a string
         if size > limit:
             raise MediaTooLarge(f"{size} bytes")
-        async with self.http.get(found["url"], headers=self._auth) as response:
-            if response.status >= 400:
-                raise GraphError(response.status, None, f"download: HTTP {response.status}")
-            try:
-                data = await read_limited(response.content, limit)
-            except BodyTooLarge as exc:
-                raise MediaTooLarge(str(exc)) from exc
+        try:
+            data, _ = await files.get(str(found.get("url") or ""), limit, self._auth)
+        except BodyTooLarge as exc:
+            raise MediaTooLarge(str(exc)) from exc
+        except UnsafeAddress as exc:
+            raise MediaUnavailable(str(exc)) from exc
+        except FetchFailed as exc:
+            raise GraphError(exc.http_status or 502, None, f"download: {exc}") from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise GraphError(599, None, f"download: {type(exc).__name__} {exc}") from exc
         expected = found.get("sha256")
         digest = hashlib.sha256(data)
         # Meta writes the hash in hex in some places and in base64 in others.

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from hub.api.deps import allow, path_id, principal_of
 from hub.api.errors import api_error
+from hub.audit import AUDIT
 from hub.auth import Action
 from hub.keys import SERVICE
 from hub.media import MediaFile
@@ -46,6 +47,7 @@ async def upload(request: web.Request) -> web.Response:
 async def download(request: web.Request) -> web.StreamResponse:
     principal = principal_of(request)
     found = await request.app[SERVICE].media_file(principal, request.match_info["media_id"])
+    request.app[AUDIT].note(principal.id, "download", conversation_id=found.conversation_id)
     return file_response(found)
 
 

@@ -68,9 +68,9 @@ async def test_agent_replies_with_a_photo_and_sees_it_in_the_thread(
     await expect(link).to_have_attribute("target", "_blank")
     image = link.locator("img")
     await expect(image).to_have_attribute("alt", "formulir.png")
-    await page.wait_for_function(
-        "img => img.complete && img.naturalWidth === 40", arg=await image.element_handle()
-    )
+    # (Not wait_for_function: its polling evals, which the console's CSP refuses.)
+    await expect(image).to_have_js_property("complete", True)
+    await expect(image).to_have_js_property("naturalWidth", 40)
     full = await page.request.get(hub_url + (await link.get_attribute("href") or ""))
     assert full.status == 200
     assert full.headers["content-type"] == "image/png"
@@ -133,11 +133,15 @@ async def test_places_and_unkept_photos_show_and_a_failed_reply_is_sent_again(
     await expect(retry).to_have_text("Kirim ulang")
 
     # The same bubble follows the message as the hub reports on it (pending, then failed).
+    # (Written to the DOM for `expect` to wait on: the console's CSP refuses the eval that
+    # wait_for_function's polling needs.)
     await reply.evaluate(
         """el => {
             window.__statuses = [];
-            new MutationObserver(() => window.__statuses.push(el.dataset.status))
-                .observe(el, {attributes: true, attributeFilter: ["data-status"]});
+            new MutationObserver(() => {
+                window.__statuses.push(el.dataset.status);
+                document.body.dataset.statuses = window.__statuses.join(",");
+            }).observe(el, {attributes: true, attributeFilter: ["data-status"]});
         }"""
     )
     async with page.expect_response(lambda r: r.url.endswith("/retry")) as answer:
@@ -146,7 +150,7 @@ async def test_places_and_unkept_photos_show_and_a_failed_reply_is_sent_again(
     assert response.status == 200
     assert (await response.json())["message"]["delivery_status"] == "pending"
     # No channel serves this inbox, so the relay dead-letters it again at once.
-    await page.wait_for_function("window.__statuses.at(-1) === 'failed'")
+    await expect(page.locator("body")).to_have_attribute("data-statuses", "pending,failed")
     assert await page.evaluate("window.__statuses") == ["pending", "failed"]
     await expect(retry).to_be_visible()
     await ctx.close()

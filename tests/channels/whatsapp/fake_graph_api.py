@@ -49,6 +49,7 @@ class Media:
     data: bytes
     mime_type: str
     file_name: str | None = None
+    url: str | None = None  # where the lookup says to fetch it (default: this fake)
 
     @property
     def sha256(self) -> str:
@@ -84,10 +85,16 @@ class FakeGraphApi:
         return str(self.server.make_url("/")).rstrip("/")
 
     def add_media(
-        self, media_id: str, data: bytes, mime_type: str, file_name: str | None = None
+        self,
+        media_id: str,
+        data: bytes,
+        mime_type: str,
+        file_name: str | None = None,
+        url: str | None = None,
     ) -> None:
-        """A file a resident sent, as WhatsApp keeps it for us to download."""
-        self.media[media_id] = Media(data, mime_type, file_name)
+        """A file a resident sent, as WhatsApp keeps it for us to download (from `url`, a
+        hostile or broken lookup's answer, when given)."""
+        self.media[media_id] = Media(data, mime_type, file_name, url)
 
     def fail_next(
         self,
@@ -196,7 +203,7 @@ class FakeGraphApi:
         return web.json_response(
             {
                 "messaging_product": "whatsapp",
-                "url": f"{self.base_url}/whatsapp_business/attachments/{query}",
+                "url": media.url or f"{self.base_url}/whatsapp_business/attachments/{query}",
                 "mime_type": media.mime_type,
                 "sha256": media.sha256,
                 "file_size": len(media.data),
