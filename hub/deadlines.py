@@ -177,7 +177,7 @@ def parse(data: dict[str, Any]) -> Policy:
     preset = data.get("preset")
     base: Policy | None = None
     if preset is not None:
-        if preset not in PRESETS:
+        if not isinstance(preset, str) or preset not in PRESETS:
             raise PolicyError("bad_request", f"preset must be one of {', '.join(PRESETS)}")
         base = PRESETS[preset]
     response = _deadline(data.get("response"), base.response if base else None, "response")
@@ -196,7 +196,7 @@ def _deadline(raw: Any, fallback: Deadline | None, name: str) -> Deadline:
     amount, unit = raw.get("amount"), raw.get("unit")
     if not isinstance(amount, int) or isinstance(amount, bool) or not 1 <= amount <= 10_000:
         raise PolicyError("bad_request", f"{name}.amount must be a whole number from 1")
-    if unit not in {str(u) for u in Unit}:
+    if not isinstance(unit, str) or unit not in {str(u) for u in Unit}:
         raise PolicyError(
             "bad_request", f"{name}.unit must be working_days, working_hours or hours"
         )

@@ -112,7 +112,8 @@ def _callback(update_id: int, query: CallbackQuery) -> Parsed:
     callback_id = _need(query.id, str, "callback_query.id")
     user = _need(query.from_user, User, "callback_query.from")
     message = query.message  # an inaccessible message once it is old, but with its chat
-    where = message.chat.id if message is not None else user.id
+    chat = None if message is None else _need(message.chat, Chat, "callback_query.message.chat")
+    where = chat.id if chat is not None else user.id
     chat_id = str(_need(where, int, "callback_query.message.chat.id"))
     shown = message.message_id if message is not None else None
     message_id = _maybe(shown, int, "callback_query.message.message_id")

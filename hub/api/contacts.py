@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.api.deps import allow, json_body, principal_of
+from hub.api.deps import allow, db_int, json_body, principal_of
 from hub.api.errors import api_error
 from hub.auth import Action
 from hub.keys import SERVICE
@@ -12,7 +12,7 @@ from hub.keys import SERVICE
 
 def _contact_id(request: web.Request) -> int:
     try:
-        return int(request.match_info["contact_id"])
+        return db_int(request.match_info["contact_id"])
     except ValueError:
         raise api_error(404, "not_found", "contact not found") from None
 

@@ -6,7 +6,6 @@ import functools
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -16,6 +15,8 @@ from hub.channel import BodyTooLarge, read_limited
 from hub.keys import AUTH, SERVICE
 
 MAX_JSON = 64 * 1024
+MAX_DEPTH = 32
+BIGINT = 2**63 - 1
 PRINCIPAL = web.RequestKey("principal", Principal)
 
 
@@ -71,7 +72,7 @@ async def _opd_of(request: web.Request, case: str | None, media: str | None) -> 
     """The OPD that owns the case (or the file's case) the path names; 404 when none."""
     if case is not None:
         try:
-            conv_id = int(request.match_info[case])
+            conv_id = db_int(request.match_info[case])
         except ValueError:
             raise api_error(404, "not_found", "conversation not found") from None
     elif media is not None:
@@ -90,7 +91,7 @@ async def _opd_of(request: web.Request, case: str | None, media: str | None) -> 
 async def _check_contact(request: web.Request, principal: Principal, name: str) -> None:
     """A resident is visible to an agent who may see one of their cases; otherwise 404."""
     try:
-        contact_id = int(request.match_info[name])
+        contact_id = db_int(request.match_info[name])
     except ValueError:
         raise api_error(404, "not_found", "contact not found") from None
     if not await request.app[SERVICE].sees_contact(principal, contact_id):
@@ -104,21 +105,11 @@ def _noun(case: str | None) -> str:
 async def require_agent(request: web.Request) -> Principal:
     cookie = request.cookies.get(SESSION_COOKIE)
     authorization = request.headers.get("Authorization")
-    if cookie and not authorization and request.method not in ("GET", "HEAD", "OPTIONS"):
-        check_origin(request)
+    # A cookie's cross-site use was refused before (hub/csrf.py).
     principal = await request.app[AUTH].authenticate(cookie, authorization)
     if principal is None:
         raise api_error(401, "unauthorized", "log in or send a valid API token")
     return principal
-
-
-def check_origin(request: web.Request) -> None:
-    """A cookie-authenticated change must come from our own pages (CSRF)."""
-    origin = request.headers.get("Origin")
-    if origin is None:
-        return
-    if urlsplit(origin).netloc != request.host:
-        raise api_error(403, "bad_origin", "cross-site request refused")
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:
@@ -129,12 +120,42 @@ async def json_body(request: web.Request) -> dict[str, Any]:
     except BodyTooLarge:
         raise api_error(413, "too_large", f"body over {MAX_JSON} bytes") from None
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: too deep
         raise api_error(400, "bad_json", "the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise api_error(400, "bad_json", "the body must be a JSON object")
+    if not _clean(data, MAX_DEPTH):
+        raise api_error(
+            400, "bad_json", f"NUL characters, huge numbers or nesting over {MAX_DEPTH} levels"
+        )
     return data
+
+
+def db_int(raw: str) -> int:
+    """A number from a path or query, within what a database integer holds (ValueError)."""
+    value = int(raw)
+    if not -BIGINT <= value <= BIGINT:
+        raise ValueError(f"{raw[:20]}... is out of range")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # Python's json accepts NaN and Infinity
+
+
+def _clean(value: Any, depth: int) -> bool:
+    """No NUL character in any string or key (PostgreSQL refuses them in text), and no
+    nesting deeper than `depth`: what handlers and the database can take."""
+    if isinstance(value, str):
+        return "\x00" not in value
+    if isinstance(value, int):
+        return -BIGINT <= value <= BIGINT  # what a database integer holds
+    if isinstance(value, dict):
+        return depth > 0 and all("\x00" not in k and _clean(v, depth - 1) for k, v in value.items())
+    if isinstance(value, list):
+        return depth > 0 and all(_clean(v, depth - 1) for v in value)
+    return True
 
 
 def text_field(data: dict[str, Any], name: str, *, required: bool = True) -> str | None:
@@ -151,14 +172,14 @@ def int_query(request: web.Request, name: str, default: int) -> int:
     if raw is None:
         return default
     try:
-        return int(raw)
+        return db_int(raw)
     except ValueError:
         raise api_error(400, "bad_request", f"{name} must be an integer") from None
 
 
 def path_id(request: web.Request) -> int:
     try:
-        return int(request.match_info["id"])
+        return db_int(request.match_info["id"])
     except ValueError:
         raise api_error(404, "not_found", "conversation not found") from None
 
@@ -197,6 +218,6 @@ def required(found: dict[str, Any], *names: str) -> None:
 
 def path_int(request: web.Request, name: str, what: str) -> int:
     try:
-        return int(request.match_info[name])
+        return db_int(request.match_info[name])
     except ValueError:
         raise api_error(404, "not_found", f"{what} not found") from None
