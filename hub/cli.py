@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, select
 
-from hub import demo
+from hub import demo, logmask
 from hub.auth import add_agent, create_api_token
 from hub.config import ConfigError, Settings, load_settings
 from hub.directory import load_directory, sync_settings
@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logmask.install()  # phone numbers and NIK never reach the logs whole (UU PDP)
     try:
         settings = load_settings(args.config or os.environ.get("KANAL_CONFIG"))
     except ConfigError as exc:

@@ -37,7 +37,9 @@ STOP_GRACE_S = 5.0  # at shutdown, how long sends under way may take to finish
 class RetryPolicy:
     base: float = 2.0  # seconds before the first retry
     cap: float = 300.0  # the longest wait between two attempts
-    max_attempts: int = 12  # then the message is dead
+    # Then the message is dead: with the defaults, not before a provider has been down for
+    # over half an hour (an outage of minutes is ridden out; see shortest_give_up).
+    max_attempts: int = 20
     lease: float = 60.0  # a claimed row is retried if its sender vanished this long ago
 
     def delay(self, attempts: int, retry_after: float | None = None) -> float:
@@ -45,6 +47,12 @@ class RetryPolicy:
         ceiling = min(self.cap, self.base * 2 ** max(0, attempts - 1))
         wait = random.uniform(ceiling / 2, ceiling)
         return max(wait, retry_after or 0.0)
+
+    def shortest_give_up(self) -> float:
+        """The least time (jitter at its lowest) from the first attempt to the dead letter."""
+        return sum(
+            min(self.cap, self.base * 2 ** max(0, n - 1)) / 2 for n in range(1, self.max_attempts)
+        )
 
 
 @dataclass(frozen=True)
@@ -290,3 +298,42 @@ class OutboxRelay:
             self.service.emit(
                 MessageCreated(message_view(row), conversation_view(conv, directory), conv.reply_to)
             )
+
+
+def dead_letters(conn: Connection, organization_id: int, limit: int = 200) -> list[dict[str, Any]]:
+    """The replies that could not be delivered, newest first: for the admin's list, each
+    with what an agent needs to requeue it from its case."""
+    o, m, c = s.outbox.c, s.message.c, s.conversation.c
+    rows = conn.execute(
+        select(
+            o.conversation_id,
+            o.message_id,
+            o.attempts,
+            o.last_error,
+            o.inbox_id,
+            m.seq,
+            m.created_at,
+            c.tracking_code,
+            c.opd_id,
+        )
+        .join(s.message, m.id == o.message_id)
+        .join(s.conversation, c.id == o.conversation_id)
+        .join(s.opd, s.opd.c.id == c.opd_id)
+        .where(o.state == "dead", s.opd.c.organization_id == organization_id)
+        .order_by(o.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "conversation_id": r.conversation_id,
+            "tracking_code": r.tracking_code,
+            "message_id": r.message_id,
+            "seq": r.seq,
+            "inbox_id": r.inbox_id,
+            "opd_id": r.opd_id,
+            "attempts": r.attempts,
+            "error": r.last_error,
+            "created_at": r.created_at.isoformat(),
+        }
+        for r in rows
+    ]

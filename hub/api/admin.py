@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
-from hub import admin, inboxes
-from hub.api.deps import allow, fields, json_body, path_int, principal_of, required
+from hub import admin, audit, inboxes, outbox, privacy
+from hub.api.deps import allow, db_int, fields, json_body, path_int, principal_of, required
+from hub.api.errors import api_error
+from hub.audit import AUDIT
 from hub.auth import Action, hash_password
 from hub.keys import SERVICE, SETTINGS
+from hub.models import utcnow
 from hub.realtime import disconnect_agent
 
 log = logging.getLogger(__name__)
@@ -226,3 +230,89 @@ async def _register_webhook(request: web.Request, row: Any) -> dict[str, Any] | 
         log.warning("%s %s: set-webhook failed: %s", row.kind, row.key, exc)
         return {"ok": False, "detail": f"{type(exc).__name__}: {exc}"}
     return {"ok": True, "detail": detail}
+
+
+# -- personal data (UU PDP) ----------------------------------------------------------------
+@allow(Action.ADMIN)
+async def audit_log(request: web.Request) -> web.Response:
+    """Who viewed, downloaded or exported which case: ?conversation=&agent=&since=&before=."""
+    where = audit.Filter(
+        conversation_id=_int_query(request, "conversation"),
+        agent_id=_int_query(request, "agent"),
+        since=_since(request),
+        before_id=_int_query(request, "before"),
+        limit=min(max(_int_query(request, "limit") or 100, 1), audit.PAGE_MAX),
+    )
+    await request.app[AUDIT].flush()  # what was noted a moment ago is in the answer
+    items = await _read(request, lambda c: audit.events(c, where))
+    cursor = str(items[-1]["id"]) if len(items) == where.limit else None
+    return web.json_response({"items": items, "next": cursor})
+
+
+def _int_query(request: web.Request, name: str) -> int | None:
+    raw = request.query.get(name)
+    if not raw:
+        return None
+    try:
+        return db_int(raw)
+    except ValueError:
+        raise api_error(400, "bad_request", f"{name} must be an integer") from None
+
+
+def _since(request: web.Request) -> datetime | None:
+    raw = request.query.get("since")
+    if not raw:
+        return None
+    try:
+        since = datetime.fromisoformat(raw)
+    except ValueError:
+        raise api_error(400, "bad_request", "since must be an ISO date or time") from None
+    return since if since.tzinfo is not None else since.replace(tzinfo=UTC)
+
+
+@allow(Action.ADMIN)
+async def dead_letters(request: web.Request) -> web.Response:
+    """Replies that could not be delivered, newest first (each can be sent again with
+    POST /api/v1/conversations/{id}/messages/{message_id}/retry)."""
+    org = _org(request)
+    return web.json_response({"items": await _read(request, lambda c: outbox.dead_letters(c, org))})
+
+
+@allow(Action.ADMIN, contact="contact_id")
+async def export_contact(request: web.Request) -> web.Response:
+    """A resident's data on their request: contact, identities, cases, messages, files."""
+    contact_id = path_int(request, "contact_id", "contact")
+    actor = principal_of(request).id
+
+    def job(conn: Any) -> dict[str, Any]:
+        data = privacy.export_contact(conn, contact_id)
+        audit.write(conn, actor, "contact_export", contact_id=contact_id)
+        return data
+
+    try:
+        data = await _write(request, job)
+    except privacy.PrivacyError:
+        raise api_error(404, "not_found", "contact not found") from None
+    name = f"kanal-warga-{contact_id}.json"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    return web.json_response(data, headers=headers)
+
+
+@allow(Action.ADMIN, contact="contact_id")
+async def erase_contact(request: web.Request) -> web.Response:
+    """Erase a resident's personal data; their cases stay, anonymised, for the statistics."""
+    contact_id = path_int(request, "contact_id", "contact")
+    actor, now = principal_of(request).id, utcnow()
+
+    def job(conn: Any) -> privacy.Erased:
+        erased = privacy.erase_contact(conn, contact_id, now)
+        audit.write(conn, actor, "contact_erase", contact_id=contact_id, data=erased.summary())
+        return erased
+
+    try:
+        erased = await _write(request, job)
+    except privacy.PrivacyError:
+        raise api_error(404, "not_found", "contact not found") from None
+    orphans = await _read(request, lambda c: privacy.orphans(c, erased.digests))
+    await privacy.delete_files(request.app[SETTINGS].media_dir, orphans)
+    return web.json_response({"erased": erased.summary()})

@@ -22,6 +22,7 @@ from hub import exports, recap
 from hub.api.deps import allow, principal_of
 from hub.api.errors import api_error
 from hub.api.reports import report_query, visible_opds
+from hub.audit import AUDIT
 from hub.auth import Action
 from hub.keys import SERVICE, SETTINGS
 from hub.models import utcnow
@@ -128,6 +129,7 @@ async def _audit(request: web.Request, query: Query, kind: str, rows: int, compl
     }
     agent_id = principal_of(request).id
     await request.app[SERVICE].store.write(lambda c: exports.record(c, agent_id, details))
+    request.app[AUDIT].note(agent_id, "export", data=details)
 
 
 def zone(request: web.Request) -> ZoneInfo:

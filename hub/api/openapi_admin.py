@@ -120,10 +120,39 @@ SCHEMAS: dict[str, Any] = {
         ["weekday", "opens", "closes"],
     ),
     "Area": _obj({"id": INT, "kecamatan": STR, "kelurahan": STR}),
+    "AuditEvent": _obj(
+        {
+            "id": INT,
+            "at": {**STR, "format": "date-time"},
+            "agent": {"anyOf": [_obj({"id": INT, "name": STR}), {"type": "null"}]},
+            "action": {
+                **STR,
+                "description": "view | read | download | export | contact_export | "
+                "contact_erase | retention",
+            },
+            "conversation_id": {"type": ["integer", "null"]},
+            "contact_id": {"type": ["integer", "null"]},
+            "data": {"description": "what was taken or erased"},
+        }
+    ),
+    "DeadLetter": _obj(
+        {
+            "conversation_id": INT,
+            "tracking_code": STR,
+            "message_id": INT,
+            "seq": INT,
+            "inbox_id": INT,
+            "opd_id": INT,
+            "attempts": INT,
+            "error": {"type": ["string", "null"]},
+            "created_at": {**STR, "format": "date-time"},
+        }
+    ),
 }
 
 OPD_ID, AGENT_ID, INBOX_ID = _path("opd_id"), _path("agent_id"), _path("inbox_id")
 CATEGORY_ID, CANNED_ID, AREA_ID = _path("category_id"), _path("canned_id"), _path("area_id")
+CONTACT_ID = _path("contact_id")
 CHANGED = {"400": ERROR, "404": ERROR, "409": ERROR}
 AGENT_WITH_PASSWORD = _obj(
     {"agent": _ref("AgentAdmin"), "password": {**STR, "description": "shown this once"}}
@@ -350,6 +379,64 @@ PATHS: dict[str, Any] = {
             "summary": "Remove a kelurahan (admin)",
             "parameters": [AREA_ID],
             "responses": NO_CONTENT,
+        }
+    },
+    # -- personal data (UU PDP) and dead letters
+    "/api/v1/admin/audit": {
+        "get": {
+            "summary": "The access log: who viewed, downloaded or exported which case, and "
+            "residents' data exported or erased (newest first)",
+            "parameters": [
+                {"name": "conversation", "in": "query", "schema": INT},
+                {"name": "agent", "in": "query", "schema": INT},
+                {"name": "since", "in": "query", "schema": {**STR, "format": "date-time"}},
+                {"name": "before", "in": "query", "schema": INT, "description": "keyset cursor"},
+                {"name": "limit", "in": "query", "schema": INT},
+            ],
+            "responses": {
+                "200": _json(
+                    _obj(
+                        {
+                            "items": {"type": "array", "items": _ref("AuditEvent")},
+                            "next": {"type": ["string", "null"]},
+                        }
+                    )
+                ),
+                "400": ERROR,
+            },
+        }
+    },
+    "/api/v1/admin/dead-letters": {
+        "get": {
+            "summary": "Replies that could not be delivered (requeue each with "
+            "POST /api/v1/conversations/{id}/messages/{message_id}/retry)",
+            "responses": {"200": _items("DeadLetter")},
+        }
+    },
+    "/api/v1/admin/contacts/{contact_id}/export": {
+        "get": {
+            "summary": "A resident's data on their request (UU PDP): contact, identities, "
+            "cases, messages, file metadata; audited",
+            "parameters": [CONTACT_ID],
+            "responses": {"200": _json({"type": "object"}), "404": ERROR},
+        }
+    },
+    "/api/v1/admin/contacts/{contact_id}": {
+        "delete": {
+            "summary": "Erase a resident's personal data; the cases stay, anonymised; audited",
+            "parameters": [CONTACT_ID],
+            "responses": {
+                "200": _json(
+                    _obj(
+                        {
+                            "erased": _obj(
+                                {"cases": INT, "messages": INT, "files": INT, "identities": INT}
+                            )
+                        }
+                    )
+                ),
+                "404": ERROR,
+            },
         }
     },
 }

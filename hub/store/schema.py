@@ -367,6 +367,24 @@ event = Table(
     Index("ix_event_conversation", "conversation_id", "id"),
 )
 
+#: Who read or took out personal data (UU PDP): an agent opened a case, downloaded an
+#: attachment, exported cases; an admin exported or erased a resident's data. Ids are
+#: plain columns, not foreign keys, so the trail outlives what it names.
+audit_event = Table(
+    "audit_event",
+    metadata,
+    _pk(),
+    Column("agent_id", Id, nullable=True),  # None: the hub itself (retention)
+    Column("action", String(40), nullable=False),
+    Column("conversation_id", Id, nullable=True),
+    Column("contact_id", Id, nullable=True),
+    Column("data", JSON, nullable=True),
+    _created(),
+    Index("ix_audit_event_conversation", "conversation_id", "id"),
+    Index("ix_audit_event_agent", "agent_id", "id"),
+    Index("ix_audit_event_created", "created_at"),
+)
+
 channel_state = Table(
     "channel_state",
     metadata,
