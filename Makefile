@@ -9,7 +9,7 @@ NPM_STAMP := node_modules/.installed
 BUNDLES := widget/dist/loader.js widget/dist/app.js agent_console/dist/app.js
 BROWSER_SOURCES := $(shell find widget/src agent_console/src widget/build.mjs agent_console/build.mjs -type f 2>/dev/null)
 
-.PHONY: setup run test bench lint format chromium nginx clean
+.PHONY: setup run test soak bench lint format chromium nginx clean
 
 setup: $(STAMP) $(NPM_STAMP) $(BUNDLES)
 
@@ -74,6 +74,14 @@ test: setup chromium nginx lint
 	npx tsc --noEmit -p widget
 	npx tsc --noEmit -p agent_console
 	KANAL_CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -q
+
+# The long versions of the reliability tests: 300 crash-and-restart rounds (a new seed each
+# run, printed; KANAL_CRASH_SEED=<n> repeats one), then the parsers' fuzzing at 20 000
+# examples each (~10 min).
+soak: setup
+	KANAL_SOAK=1 $(VENV)/bin/pytest -q -s tests/reliability
+	KANAL_FUZZ=long $(VENV)/bin/pytest -q tests/channels/telegram/test_fuzz.py \
+	  tests/channels/whatsapp/test_fuzz.py tests/channels/widget/test_fuzz.py
 
 bench: setup
 	$(PY) -m bench

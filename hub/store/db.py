@@ -3,6 +3,12 @@
 Jobs are plain functions of a SQLAlchemy Connection. On SQLite, writes go through the
 group-commit writer (one thread, one connection) and reads through aiosqlite; on
 PostgreSQL both run on asyncpg, each write in its own transaction.
+
+A storage fault (the database locked by another process, the disk full, the file
+read-only) reaches callers as StorageUnavailable, which they answer with a 503 or an
+`unavailable` ack so that the sender tries again. The Store remembers that its writes are
+failing, for /healthz, and says so in the log once when it starts and once when a write
+goes through again: nothing needs restarting.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import asyncio
 import logging
 import random
 import shlex
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -71,6 +78,8 @@ class Store:
         self._engine: AsyncEngine | None = None
         self._writer: GroupCommitWriter | None = None
         self.on_error: Callable[[str], None] = lambda op: None  # metrics: "read" | "write"
+        self.write_failure: str | None = None  # why the last writes failed; None: they succeed
+        self._failing_since = 0.0
 
     @property
     def writer(self) -> GroupCommitWriter | None:
@@ -117,13 +126,42 @@ class Store:
 
     async def write(self, job: Callable[[Connection], T]) -> T:
         """Run job in a transaction; returns after the commit is durable."""
+        changed = self._writer.changed if self._writer is not None else 0
         try:
             if self._writer is not None:
-                return await self._writer.submit(job)
-            return await self._write_alone(job)
+                result = await self._writer.submit(job)
+            else:
+                result = await self._write_alone(job)
         except _STORAGE_ERRORS as exc:
             self.on_error("write")
+            self._writes_fail(exc)
             raise StorageUnavailable(str(exc)) from exc
+        if self.write_failure is not None and (
+            self._writer is None or self._writer.changed != changed
+        ):
+            self._writes_succeed()
+        return result
+
+    def _writes_fail(self, exc: Exception) -> None:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+        if self.write_failure is None:
+            self._failing_since = time.monotonic()
+            log.error(
+                "storage: writes are failing (%s); inbound deliveries are refused with 503 "
+                "or an `unavailable` ack until a write succeeds again",
+                reason,
+            )
+        self.write_failure = reason
+
+    def _writes_succeed(self) -> None:
+        """A write went through (on SQLite: one that changed rows, not only a read in a
+        write transaction, which succeeds on a full disk too)."""
+        log.warning(
+            "storage: writes succeed again after %.1fs of failures (%s)",
+            time.monotonic() - self._failing_since,
+            self.write_failure,
+        )
+        self.write_failure = None
 
     async def _write_alone(self, job: Callable[[Connection], T]) -> T:
         """One transaction; run again when a concurrent writer got there first.

@@ -10,7 +10,9 @@ with one statement per step instead of one per job.
 
 Failures are rare, so they are paid for only when they happen: if anything in a batch
 fails, the transaction is rolled back and its jobs are replayed one transaction each, so
-that only the failing job fails.
+that only the failing job fails. A storage fault (the database locked by another process,
+the disk full, the file read-only) is not one job's fault: every job of the batch fails at
+once, rather than each waiting out the busy timeout again alone.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -62,6 +64,12 @@ class GroupCommitWriter:
         self._thread: threading.Thread | None = None
         self.batches = 0
         self.jobs = 0
+        self.changed = 0  # batches committed that changed rows: real writes, not only reads
+
+    @property
+    def engine(self) -> Engine:
+        """The engine of the write connection (its "connect" event sees every reconnect)."""
+        return self._engine
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="kanal-writer", daemon=True)
@@ -97,8 +105,8 @@ class GroupCommitWriter:
                     conn = self._engine.connect()
                 self._commit_batch(conn, batch)
             except Exception as exc:  # the whole transaction failed: every caller hears it
-                if isinstance(exc, SQLAlchemyError):
-                    log.error("database write failed for %d job(s): %s", len(batch), exc)
+                if isinstance(exc, SQLAlchemyError):  # the Store logs when writes start failing
+                    log.warning("database write failed for %d job(s): %s", len(batch), exc)
                 else:  # a job refused (a closed case, a rule): the caller answers for it
                     log.debug("write job refused: %s", exc)
                 _resolve([(pending, exc, True) for pending in batch])
@@ -138,11 +146,12 @@ class GroupCommitWriter:
         batch = [p for p in batch if not p.future.cancelled()]
         if not batch:
             return
+        before = _total_changes(conn)
         try:
             with conn.begin():
                 results = _run_jobs(conn, batch)
         except Exception as exc:
-            if len(batch) == 1:
+            if len(batch) == 1 or isinstance(exc, OperationalError):
                 raise
             log.info("a batch of %d failed (%s); replaying it job by job", len(batch), exc)
             for pending in batch:
@@ -150,9 +159,12 @@ class GroupCommitWriter:
             return
         self.batches += 1
         self.jobs += len(batch)
+        if _total_changes(conn) != before:
+            self.changed += 1
         _resolve([(pending, result, False) for pending, result in zip(batch, results, strict=True)])
 
     def _commit_alone(self, conn: Connection, pending: _Pending) -> None:
+        before = _total_changes(conn)
         try:
             with conn.begin():
                 [result] = _run_jobs(conn, [pending])
@@ -161,7 +173,14 @@ class GroupCommitWriter:
             return
         self.batches += 1
         self.jobs += 1
+        if _total_changes(conn) != before:
+            self.changed += 1
         _resolve([(pending, result, False)])
+
+
+def _total_changes(conn: Connection) -> int:
+    """Rows this connection has changed since it opened (sqlite3's own counter)."""
+    return int(getattr(conn.connection.dbapi_connection, "total_changes", 0))
 
 
 def _run_jobs(conn: Connection, batch: list[_Pending]) -> list[Any]:
