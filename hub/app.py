@@ -10,26 +10,34 @@ from pathlib import Path
 
 from aiohttp import web
 from redis import asyncio as aioredis
+from sqlalchemy import Connection, update
 
 from hub import api
 from hub import web as pages
 from hub.api.errors import error_middleware
 from hub.api.track import THROTTLE
+from hub.audit import AUDIT, AuditLog
 from hub.auth import Auth, VisitorTokens, secret_key
 from hub.channel import Channel
 from hub.cluster import RedisManager, connection_pool
 from hub.config import ConfigError, Settings
 from hub.csat import Survey
+from hub.csrf import csrf_middleware
 from hub.directory import sync_settings
 from hub.events import EventBus
+from hub.headers import check_origins
+from hub.headers import install as install_headers
 from hub.keys import AUTH, REDIS, SERVICE, SETTINGS, STORE
 from hub.lifecycle import Sweeper
+from hub.limits import LOGINS, InboundLimits, Limits, LoginLimits, MakeLimiter
 from hub.media import MediaStore
 from hub.outbox import OutboxRelay
 from hub.presence import RedisPresence
 from hub.realtime import AgentNamespace, FanOut, create_socket_server, name_sessions
+from hub.retention import Retention
 from hub.revocations import RedisRevocations
 from hub.service import HubService
+from hub.store import schema as s
 from hub.store.db import Store
 from hub.store.migrate import upgrade
 from hub.throttle import MemoryRateLimiter, RateLimiter, RedisRateLimiter, Throttle
@@ -42,6 +50,7 @@ CHANNELS = web.AppKey("channels", list[Channel])
 RELAY = web.AppKey("relay", OutboxRelay)
 CLOSE_SOCKETS_SECONDS = 2.0
 SWEEPER = web.AppKey("sweeper", Sweeper)
+RETENTION = web.AppKey("retention", Retention)
 SURVEY = web.AppKey("survey", Survey)
 
 
@@ -79,16 +88,22 @@ def check_inboxes(settings: Settings, service: HubService) -> None:
             problems += [
                 f"inboxes[{n}] ({inbox.key}): {p}" for p in channel.check(inbox.key, inbox.options)
             ]
+        if inbox.kind == "widget":
+            problems += [f"inboxes[{n}] ({inbox.key}): {p}" for p in check_origins(inbox.options)]
     if problems:
         raise ConfigError(problems)
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[error_middleware], client_max_size=4 * 1024 * 1024)
+    app = web.Application(
+        middlewares=[error_middleware, csrf_middleware], client_max_size=4 * 1024 * 1024
+    )
     store = Store(settings.database)
     bus = EventBus()
     secret = secret_key(settings.server.secret_key, Path(settings.server.data_dir))
-    media = MediaStore(settings.media_dir, store, settings.media.max_bytes, secret)
+    media = MediaStore(
+        settings.media_dir, store, settings.media.max_bytes, secret, settings.media.max_pixels
+    )
     service = HubService(
         store,
         bus,
@@ -104,14 +119,19 @@ def create_app(settings: Settings) -> web.Application:
 
     tracking = settings.tracking
     limits = [(tracking.per_minute, 60.0), (tracking.per_hour, 3600.0)]
-    limiter: RateLimiter = MemoryRateLimiter(limits)
+    make: MakeLimiter = _in_memory
     if settings.redis.url:
-        limiter = _share_through_redis(app, settings, service, limits)
+        make = _share_through_redis(app, settings, service)
+    limiter = make("track", limits)
+    service.rates = InboundLimits(make, settings.limits, service.metrics.registry)
+    app[LOGINS] = LoginLimits(make, settings.limits)
     sio = create_socket_server(manager=app.get(REDIS))
     name_sessions(sio, settings.server.node)
     sio.attach(app)
     service.sio = sio
-    sio.register_namespace(AgentNamespace(service, auth))
+    agents = AgentNamespace(service, auth)
+    agents.audit = app[AUDIT] = AuditLog(store)
+    sio.register_namespace(agents)
     FanOut(sio, service).subscribe(bus)
     service.desk.auto_assign = settings.assignment.auto
     service.desk.subscribe(bus)
@@ -125,6 +145,7 @@ def create_app(settings: Settings) -> web.Application:
     service.on_outbound = relay.wake
     app[RELAY] = relay
     app[SWEEPER] = Sweeper(service, settings.cases.close_after_days)
+    app[RETENTION] = Retention(store, settings.retention, settings.media_dir)
 
     channels = load_channels(service)
     check_inboxes(settings, service)
@@ -135,23 +156,29 @@ def create_app(settings: Settings) -> web.Application:
             app.router.add_route(method, path, handler)
     api.add_routes(app)
     pages.add_routes(app)
+    install_headers(app)
     app.cleanup_ctx.append(_lifecycle)
     app.on_shutdown.append(_close_sockets)
     return app
 
 
+def _in_memory(name: str, limits: Limits) -> RateLimiter:
+    return MemoryRateLimiter(limits)
+
+
 def _share_through_redis(
-    app: web.Application, settings: Settings, service: HubService, limits: list[tuple[int, float]]
-) -> RateLimiter:
+    app: web.Application, settings: Settings, service: HubService
+) -> MakeLimiter:
     """Several processes: Socket.IO emits, presence, rate limits and revoked visitor tokens
     go through Redis, over
-    one sized pool; the rate limiter is returned, the rest is set on the app and the desk."""
+    one sized pool; what makes rate limiters is returned, the rest is set on the app and the
+    desk."""
     pool, prefix = connection_pool(settings.redis), settings.redis.prefix
     redis, failed = aioredis.Redis(connection_pool=pool), service.metrics.redis_errors.inc
     app[REDIS] = RedisManager(pool, f"{prefix}:socketio", failed)
     service.desk.presence = RedisPresence(redis, prefix, failed)
     service.revocations = RedisRevocations(service.store, redis, prefix, failed)
-    return RedisRateLimiter(redis, prefix, limits, on_error=failed)
+    return lambda name, limits: RedisRateLimiter(redis, prefix, limits, on_error=failed)
 
 
 async def _close_sockets(app: web.Application) -> None:
@@ -167,12 +194,22 @@ async def _close_sockets(app: web.Application) -> None:
             log.info("some sockets did not take their close packet; dropped them")
 
 
+def _release_outbox_leases(conn: Connection) -> None:
+    """Replies claimed by a process that died mid-send are due again now, not when their
+    lease runs out (a provider id was not recorded for them, so they may go out twice)."""
+    conn.execute(
+        update(s.outbox).where(s.outbox.c.lease_until.is_not(None)).values(lease_until=None)
+    )
+
+
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     settings, store, service = app[SETTINGS], app[STORE], app[SERVICE]
     # Both databases: PostgreSQL's migrations take a lock, so processes may start together.
     await asyncio.to_thread(upgrade, settings.database.url)
     await store.start()
     await store.write(lambda conn: sync_settings(conn, settings))
+    if store.sqlite:  # one process per SQLite file: a lease still held is a killed run's
+        await store.write(_release_outbox_leases)
     await service.start()
     await service.desk.presence.start()
     if REDIS in app:
@@ -181,11 +218,15 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         await channel.start()
     await app[RELAY].start()
     await app[SWEEPER].start()
+    await app[RETENTION].start()
+    await app[AUDIT].start()
     await service.sla.start()
     log.info("kanal is ready on %s", settings.server.public_url)
     yield
     await service.sla.stop()
     await app[SWEEPER].stop()
+    await app[RETENTION].stop()
+    await app[AUDIT].stop()
     await app[RELAY].stop()
     await app[SURVEY].stop()
     channels: list[Channel] = app[CHANNELS]

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
+import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
+import aiohttp
+import orjson
 from aiohttp import web
+from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
 
 from hub.models import Inbound, InboxRef, MediaBytes, Outbound, Rating, Reaction, StatusUpdate
 
@@ -58,6 +64,18 @@ class InboundRejected(ChannelError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class RateLimited(ChannelError):
+    """Too many messages ([limits]): from one sender (`scope` "sender") or into one inbox
+    ("inbox"); nothing was stored. Try again in `retry_after` seconds."""
+
+    status = 429
+
+    def __init__(self, scope: str, retry_after: int) -> None:
+        super().__init__(f"too many messages; try again in {retry_after} s")
+        self.scope = scope
+        self.retry_after = retry_after
 
 
 class HubUnavailable(ChannelError):
@@ -146,6 +164,13 @@ class ChannelHost(Protocol):
         (none resolved in the last days, or not theirs)."""
         ...
 
+    async def check_rate(
+        self, inbox: InboxRef, sender: str, *, visitor: bool = False, new_case: bool = False
+    ) -> None:
+        """Count one message of `sender` (a widget visitor, a chat, a number) into `inbox`,
+        which opens a case when `new_case`; RateLimited when it is over a limit."""
+        ...
+
     async def seen(self, inbox: InboxRef, external_id: str) -> bool:
         """Whether a message (or delivery) with this provider id was stored already."""
         ...
@@ -182,6 +207,26 @@ class BodyTooLarge(ChannelError):
     status = 413
 
 
+def without_nul(value: Any) -> Any:
+    """A provider's decoded JSON with every NUL character in its strings (keys too) made
+    U+FFFD: PostgreSQL refuses NUL in text, and a refused write would answer the provider
+    5xx, which it would retry for days. Residents never mean a NUL."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_nul(v) for v in value]
+    return value
+
+
+def provider_json(body: bytes) -> Any:
+    """A webhook's body decoded (orjson), with NUL characters replaced (without_nul). Only
+    a body that spells one (\\u0000) is walked. Raises ValueError when it is not JSON."""
+    data = orjson.loads(body)
+    return without_nul(data) if b"\\u0000" in body else data
+
+
 async def read_limited(stream: Any, limit: int) -> bytes:
     """All of a request's or response's body (aiohttp's StreamReader), or BodyTooLarge as soon
     as it passes `limit` bytes. (`read(n)` alone may stop short of the body's end.)"""
@@ -191,6 +236,121 @@ async def read_limited(stream: Any, limit: int) -> bytes:
         if len(data) > limit:
             raise BodyTooLarge(f"body over {limit} bytes")
     return bytes(data)
+
+
+class UnsafeAddress(ChannelError):
+    """A provider's file URL (or a redirect) points inside the hub's own network: loopback,
+    private, link-local (cloud metadata), or not http(s) at all. Refused before connecting."""
+
+    status = 502
+
+
+class FetchFailed(ChannelError):
+    """A provider's file server answered an error (`http_status`) or redirected too often."""
+
+    status = 502
+
+    def __init__(self, message: str, http_status: int | None = None) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+
+
+def inside_network(address: str) -> bool:
+    """Whether an IP address is anything but a public one (loopback, RFC 1918, link-local,
+    CGNAT, unspecified, reserved), an IPv4-mapped IPv6 address judged as its IPv4."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global
+
+
+def _host(name: str) -> str:
+    return name.rstrip(".").lower()
+
+
+class AddressGuard(AbstractResolver):
+    """Resolves the names a channel fetches residents' files from, refusing any name that
+    resolves inside the hub's own network, unless it is trusted: the host of an API base
+    URL the operator configured (a self-hosted Bot API server, a Graph API proxy, the tests'
+    fakes). Checking the resolved addresses, not a prior lookup, leaves no DNS-rebinding gap."""
+
+    def __init__(self, trusted: Callable[[], Collection[str]]) -> None:
+        self._trusted = trusted
+        self._inner: AbstractResolver | None = None
+
+    def trusts(self, host: str) -> bool:
+        return _host(host) in {_host(h) for h in self._trusted()}
+
+    def check(self, url: URL) -> None:
+        """A URL's own shape: http(s), and no literal address inside the network (aiohttp
+        connects to literal addresses without asking the resolver)."""
+        if url.scheme not in ("http", "https") or not url.host:
+            raise UnsafeAddress(f"refused to fetch {url.scheme or 'a relative'} URL")
+        if self.trusts(url.host):
+            return
+        try:
+            literal = inside_network(url.host)
+        except ValueError:
+            return  # a name: judged by its addresses in resolve()
+        if literal:
+            raise UnsafeAddress(f"refused to fetch from {url.host}: inside the hub's network")
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        if self._inner is None:
+            self._inner = aiohttp.DefaultResolver()
+        found = await self._inner.resolve(host, port, family)
+        if not self.trusts(host):
+            inside = [r["host"] for r in found if inside_network(r["host"])]
+            if inside:
+                raise UnsafeAddress(f"refused to fetch from {_host(host)}: it is {inside[0]}")
+        return found
+
+    async def close(self) -> None:
+        if self._inner is not None:
+            await self._inner.close()
+
+
+class FileFetcher:
+    """Downloads residents' files from a provider over its own HTTP session, through an
+    AddressGuard: every hop of a redirect is checked, and the credentials in `headers`
+    never follow a redirect to another host."""
+
+    MAX_REDIRECTS = 3
+
+    def __init__(self, trusted: Callable[[], Collection[str]], timeout: float = 60.0) -> None:
+        self.guard = AddressGuard(trusted)
+        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=10)
+        self._http: aiohttp.ClientSession | None = None
+
+    async def get(
+        self, url: str, limit: int, headers: Mapping[str, str] | None = None
+    ) -> tuple[bytes, str | None]:
+        """The body (BodyTooLarge past `limit`) and its Content-Type. UnsafeAddress,
+        FetchFailed, or aiohttp's errors when the server cannot be reached."""
+        if self._http is None:
+            connector = aiohttp.TCPConnector(resolver=self.guard)
+            self._http = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
+        target, first = URL(url), URL(url).host
+        for _ in range(self.MAX_REDIRECTS + 1):
+            self.guard.check(target)
+            sent = headers if target.host == first else None
+            async with self._http.get(target, headers=sent, allow_redirects=False) as response:
+                location = response.headers.get("Location")
+                if response.status in (301, 302, 303, 307, 308) and location:
+                    target = target.join(URL(location))
+                    continue
+                if response.status >= 400:
+                    raise FetchFailed(f"HTTP {response.status}", response.status)
+                return await read_limited(response.content, limit), response.content_type
+        raise FetchFailed(f"more than {self.MAX_REDIRECTS} redirects")
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+        await self.guard.close()
 
 
 class Pacer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import tomllib
 import zoneinfo
 from collections.abc import Mapping
@@ -49,6 +50,17 @@ def _networks(value: tuple[str, ...]) -> tuple[str, ...]:
 Networks = Annotated[tuple[str, ...], BeforeValidator(_address_list), AfterValidator(_networks)]
 
 
+def _origins(value: tuple[str, ...]) -> tuple[str, ...]:
+    for entry in value:
+        if not re.fullmatch(r"https?://[^/\s]+", entry):
+            raise ValueError(f"{entry!r} is not an origin like https://kanal.kota.go.id")
+    return value
+
+
+#: Origins (scheme://host[:port]), as a TOML list or a comma-separated string.
+Origins = Annotated[tuple[str, ...], BeforeValidator(_address_list), AfterValidator(_origins)]
+
+
 class ServerSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
@@ -62,6 +74,9 @@ class ServerSettings(_Section):
     # This process's name among several behind nginx: its Socket.IO session ids start
     # with it ("a.<random>"), which is how nginx keeps a session on its process.
     node: str = Field("", pattern=r"^[a-z0-9-]{0,20}$")
+    # Origins besides public_url's whose pages may change things with an agent's session
+    # cookie (CSRF check, hub/csrf.py): "https://kanal.kota.go.id".
+    allowed_origins: Origins = ()
 
 
 class DatabaseSettings(_Section):
@@ -107,10 +122,35 @@ class MessageSettings(_Section):
 class MediaSettings(_Section):
     dir: str = ""  # empty: <server.data_dir>/media
     max_bytes: int = Field(20 * 1024 * 1024, ge=1024, le=2 * 1024 * 1024 * 1024)
+    # An image's width x height (read from its header): larger ones are refused before any
+    # browser decodes them (a decompression bomb). 64 MP is above any phone camera's photo.
+    max_pixels: int = Field(64_000_000, ge=10_000, le=1_000_000_000)
 
 
 class SessionSettings(_Section):
     max_age_hours: int = Field(12, ge=1)
+
+
+class LimitSettings(_Section):
+    """[limits]: what one sender, one inbox and one login may do (hub/limits.py); 0 turns a
+    limit off."""
+
+    # The widget, per visitor token (one browser): messages, and new cases opened.
+    visitor_messages_per_minute: int = Field(30, ge=0)
+    visitor_messages_per_hour: int = Field(300, ge=0)
+    visitor_cases_per_hour: int = Field(10, ge=0)
+    # Telegram and WhatsApp, per sender (a chat, a number): the excess is dropped and logged.
+    sender_messages_per_minute: int = Field(60, ge=0)
+    sender_messages_per_hour: int = Field(600, ge=0)
+    # Per inbox, all senders together. New cases: the widget, where a visitor is free to
+    # make. Messages (every channel; off by default: set what the server takes).
+    inbox_cases_per_minute: int = Field(60, ge=0)
+    inbox_cases_per_hour: int = Field(1000, ge=0)
+    inbox_messages_per_minute: int = Field(0, ge=0)
+    # Failed logins per 15 minutes; an account's limit doubles per hour and x5 per day.
+    login_failures_per_account_and_address: int = Field(5, ge=1)
+    login_failures_per_account: int = Field(20, ge=1)
+    login_failures_per_address: int = Field(200, ge=1)
 
 
 class OrganizationSettings(_Section):
@@ -125,6 +165,22 @@ class OpdSettings(_Section):
 
 class CaseSettings(_Section):
     close_after_days: float = Field(7, gt=0)  # a resolved case nobody writes to closes
+
+
+class RetentionSettings(_Section):
+    """How long personal data is kept (hub/retention.py); 0 keeps it forever."""
+
+    # Providers' message ids kept to refuse their retries twice: WhatsApp retries a
+    # webhook for up to 7 days, so a shorter time could let a retry in as new.
+    raw_payload_days: int = Field(30, ge=0)
+    closed_case_days: int = Field(0, ge=0)  # then the case's content is anonymised
+
+    @field_validator("raw_payload_days")
+    @classmethod
+    def _outlives_retries(cls, value: int) -> int:
+        if 0 < value < 7:
+            raise ValueError("must be 0 (keep forever) or at least 7 (providers retry for days)")
+        return value
 
 
 class AssignmentSettings(_Section):
@@ -196,9 +252,11 @@ class Settings(_Section):
     messages: MessageSettings = MessageSettings()
     media: MediaSettings = MediaSettings()
     sessions: SessionSettings = SessionSettings()
+    limits: LimitSettings = LimitSettings()
     organization: OrganizationSettings = OrganizationSettings()
     assignment: AssignmentSettings = AssignmentSettings()
     cases: CaseSettings = CaseSettings()
+    retention: RetentionSettings = RetentionSettings()
     tracking: TrackingSettings = TrackingSettings()
     sla: SlaSettings = SlaSettings()
     opds: tuple[OpdSettings, ...] = ()

@@ -17,7 +17,8 @@ from typing import Any
 import orjson
 import socketio
 
-from hub.auth import SESSION_COOKIE, Action, Auth, Denied, Principal, authorize
+from hub.audit import AuditLog
+from hub.auth import SESSION_COOKIE, Action, Auth, Denied, Principal, authorize, session_room
 from hub.cases import CaseError
 from hub.channel import end_sessions
 from hub.events import ConversationChanged, EventBus, MessageCreated, SlaAlert, Typing
@@ -144,6 +145,10 @@ def field(data: Any, name: str, kind: type, *, required: bool = True, default: A
         raise BadRequest(f"{name} must be an integer")
     if not isinstance(value, kind):
         raise BadRequest(f"{name} must be {kind.__name__}")
+    if isinstance(value, str) and "\x00" in value:  # PostgreSQL refuses NUL in text
+        raise BadRequest(f"{name} must not contain NUL characters")
+    if isinstance(value, int) and not -(2**63) < value < 2**63:  # a database integer's range
+        raise BadRequest(f"{name} is out of range")
     return value
 
 
@@ -161,6 +166,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         self.auth = auth
         # Who has which case open (this process's sockets), for "Sari sedang melihat".
         self._viewing: dict[int, dict[str, dict[str, Any]]] = {}
+        self.audit: AuditLog | None = None  # set by app.py: opening a case is in the access log
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -172,6 +178,8 @@ class AgentNamespace(socketio.AsyncNamespace):
             raise socketio.exceptions.ConnectionRefusedError("unauthorized")
         await self.save_session(sid, {"principal": principal})
         await self.enter_room(sid, agent_room(principal.id))
+        if cookie and not isinstance(token, str):  # logout hangs up this session's sockets
+            await self.enter_room(sid, session_room(cookie))
         self.service.desk.arrived(principal.id)
         if principal.sees_all_opds:
             await self.enter_room(sid, "admins")
@@ -217,6 +225,8 @@ class AgentNamespace(socketio.AsyncNamespace):
         principal = await self._principal(sid)
         conversation = await self.service.conversation(principal, conv_id)
         messages, more = await self.service.messages(principal, conv_id, after)
+        if self.audit is not None:
+            self.audit.note(principal.id, "view", conversation_id=conv_id)
         await self.enter_room(sid, f"conv:{conv_id}")
         viewers = self._viewing.setdefault(conv_id, {})
         viewers[sid] = {"id": principal.id, "name": principal.name}

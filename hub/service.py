@@ -24,6 +24,7 @@ from hub.directory import (
 )
 from hub.entries import Entry, Recorded
 from hub.events import ConversationChanged, Event, EventBus, MessageCreated, Typing
+from hub.limits import InboundLimits
 from hub.media import MediaFile, MediaStore, MediaTooLarge
 from hub.metrics import Metrics
 from hub.models import (
@@ -55,6 +56,7 @@ T = TypeVar("T")
 
 class HubService(AgentReads):
     public_url = ""  # how residents reach the hub (settings.server.public_url), for links
+    rates: InboundLimits | None = None  # [limits] on what residents send (app: set)
 
     def __init__(
         self,
@@ -168,6 +170,12 @@ class HubService(AgentReads):
             )
         except MediaTooLarge as exc:
             raise InboundRejected("too_large", str(exc)) from exc
+
+    async def check_rate(
+        self, inbox: InboxRef, sender: str, *, visitor: bool = False, new_case: bool = False
+    ) -> None:
+        if self.rates is not None:
+            await self.rates.check(inbox.kind, inbox.id, sender, visitor=visitor, new_case=new_case)
 
     async def seen(self, inbox: InboxRef, external_id: str) -> bool:
         r = s.inbound_receipt.c

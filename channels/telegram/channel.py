@@ -34,9 +34,13 @@ from hub.channel import (
     ChannelSendError,
     Command,
     HubUnavailable,
+    InboundRejected,
     KeyedLocks,
+    RateLimited,
     Route,
+    provider_json,
     read_limited,
+    without_nul,
 )
 from hub.models import Inbound, InboxRef, Outbound, Rating
 
@@ -89,7 +93,7 @@ class TelegramChannel(Channel):
             try:
                 updates = await client.updates(offset, timeout)
                 for data in updates:
-                    await self._ingest(inbox, data)
+                    await self._ingest(inbox, without_nul(data))
                 if updates:
                     offset = max(int(u["update_id"]) for u in updates) + 1
                     await self.host.save_state(inbox, "offset", str(offset))
@@ -107,6 +111,8 @@ class TelegramChannel(Channel):
     async def _ingest(self, inbox: InboxRef, data: dict[str, Any]) -> None:
         """One update, from the webhook or from polling; stored once per update_id."""
         parsed = parse_update(data, allow_groups=bool(inbox.options.get("allow_groups")))
+        if not await self._within_limits(inbox, parsed):
+            return
         delivery = f"update:{parsed.update_id}"
         if parsed.command == "start" and parsed.chat_id is not None:
             answers = await self.host.accept(inbox, [], delivery=delivery)
@@ -131,6 +137,28 @@ class TelegramChannel(Channel):
                 if not await self.host.seen(inbox, delivery):
                     messages = [await self._with_files(inbox, item) for item in messages]
                 await self.host.accept(inbox, messages, delivery=delivery)
+
+    async def _within_limits(self, inbox: InboxRef, parsed: Parsed) -> bool:
+        """Over the inbox's limit: RateLimited, so the webhook answers 429 and Telegram
+        delivers the update again later. Over one chat's: the update is dropped (logged and
+        counted) and answered 200, since Telegram holds a bot's later updates back behind
+        one it retries: one flooding chat would stall every resident's."""
+        sender = parsed.items[0].sender.external_id if parsed.items else parsed.chat_id
+        if sender is None or parsed.ignored:
+            return True
+        try:
+            await self.host.check_rate(inbox, sender)
+        except RateLimited as exc:
+            if exc.scope != "sender":
+                raise
+            log.warning(
+                "telegram %s: update %s dropped: chat %s is over its rate limit ([limits])",
+                inbox.key,
+                parsed.update_id,
+                sender,
+            )
+            return False
+        return True
 
     # -- CSAT ------------------------------------------------------------------------------
     async def ask_rating(
@@ -216,9 +244,12 @@ class TelegramChannel(Channel):
             return {**found, "error": "unavailable"}
         except (NetworkError, TelegramError) as exc:
             raise HubUnavailable(f"Telegram did not hand over a file: {exc}") from exc
-        saved = await self.host.save_media(
-            inbox, data, mime_type=_mime_type(found, path), file_name=_file_name(found, path)
-        )
+        try:
+            saved = await self.host.save_media(
+                inbox, data, mime_type=_mime_type(found, path), file_name=_file_name(found, path)
+            )
+        except InboundRejected:  # an image with more pixels than a browser should decode
+            return {**found, "error": "too_large"}
         return {**found, **saved}
 
     async def stop(self) -> None:
@@ -282,11 +313,16 @@ class TelegramChannel(Channel):
         except BodyTooLarge as exc:
             return _error(413, "too_large", str(exc))
         try:
-            await self._ingest(inbox, orjson.loads(body))
+            await self._ingest(inbox, provider_json(body))
         except (orjson.JSONDecodeError, ValueError) as exc:
             return _error(400, "bad_update", str(exc))
         except HubUnavailable as exc:
             return _error(503, "unavailable", str(exc))
+        except RateLimited as exc:  # the inbox is over its limit: Telegram retries later
+            log.warning("telegram %s: delivery refused (429): %s", inbox.key, exc)
+            response = _error(429, "rate_limited", str(exc))
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         return web.json_response({"ok": True})
 
 

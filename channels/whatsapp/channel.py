@@ -21,8 +21,10 @@ from typing import Any, ClassVar
 import aiohttp
 import orjson
 from aiohttp import web
+from yarl import URL
 
 from channels.whatsapp.client import (
+    GRAPH_BASE,
     IMAGE_MAX,
     IMAGE_TYPES,
     GraphClient,
@@ -38,13 +40,16 @@ from hub.channel import (
     ChannelHost,
     ChannelSendError,
     Command,
+    FileFetcher,
     HubUnavailable,
     InboundRejected,
     KeyedLocks,
+    RateLimited,
     Route,
+    provider_json,
     read_limited,
 )
-from hub.models import Inbound, InboxRef, Outbound, Rating, utcnow
+from hub.models import Inbound, InboxRef, Outbound, Rating, Reaction, utcnow
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Hub-Signature-256"
@@ -78,6 +83,7 @@ class WhatsAppChannel(Channel):
     def __init__(self, host: ChannelHost) -> None:
         super().__init__(host)
         self._http: aiohttp.ClientSession | None = None
+        self._files = FileFetcher(self._servers)
         self._clients: dict[int, GraphClient] = {}
         self._alone = KeyedLocks()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -93,7 +99,14 @@ class WhatsAppChannel(Channel):
         if self._http is not None:
             await self._http.close()
             self._http = None
+        await self._files.close()
         self._clients.clear()
+
+    def _servers(self) -> set[str]:
+        """The configured Graph API hosts (a proxy, the tests' fake): trusted to be local."""
+        inboxes = self.host.inboxes_of(self.kind)
+        bases = (i.options.get("graph_base_url") or GRAPH_BASE for i in inboxes)
+        return {str(URL(base).host or "") for base in bases}
 
     def client(self, inbox: InboxRef) -> GraphClient:
         found = self._clients.get(inbox.id)
@@ -162,15 +175,20 @@ class WhatsAppChannel(Channel):
             )
             return _error(401, "unauthorized", f"missing or wrong {SIGNATURE_HEADER}")
         try:
-            parsed = parse_payload(orjson.loads(body), str(inbox.options["phone_number_id"]))
+            parsed = parse_payload(provider_json(body), str(inbox.options["phone_number_id"]))
         except (orjson.JSONDecodeError, ValueError) as exc:
             return _error(400, "bad_payload", str(exc))
         for reason in parsed.ignored:
             log.info("whatsapp %s: ignored: %s", inbox.key, reason)
         try:
-            await self._store(inbox, parsed.items)
+            await self._store(inbox, await self._within_limits(inbox, parsed.items))
         except HubUnavailable as exc:
             return _error(503, "unavailable", str(exc))
+        except RateLimited as exc:  # the inbox is over its limit: Meta retries later
+            log.warning("whatsapp %s: delivery refused (429): %s", inbox.key, exc)
+            response = _error(429, "rate_limited", str(exc))
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         except InboundRejected as exc:  # nothing Meta can fix by retrying: take it, say why
             log.error("whatsapp %s: delivery refused: %s", inbox.key, exc)
             return _error(422, exc.code, str(exc))
@@ -179,6 +197,29 @@ class WhatsAppChannel(Channel):
     def _inbox(self, request: web.Request) -> InboxRef | None:
         inbox = self.host.inbox(request.match_info["key"])
         return inbox if inbox is not None and inbox.kind == self.kind else None
+
+    async def _within_limits(self, inbox: InboxRef, items: list[Any]) -> list[Any]:
+        """The items to store. Over the inbox's limit: RateLimited (429: Meta delivers the
+        whole batch again later). A number over its own limit: its messages are dropped
+        (logged and counted) and the rest stored, since a retried batch would hold up the
+        other residents in it. Status receipts are ours, never limited."""
+        kept = []
+        for item in items:
+            if isinstance(item, Inbound | Rating | Reaction):
+                try:
+                    await self.host.check_rate(inbox, item.sender.external_id)
+                except RateLimited as exc:
+                    if exc.scope != "sender":
+                        raise
+                    log.warning(
+                        "whatsapp %s: message %s dropped: number …%s is over its rate limit",
+                        inbox.key,
+                        item.external_id,
+                        item.sender.external_id[-4:],
+                    )
+                    continue
+            kept.append(item)
+        return kept
 
     async def _store(self, inbox: InboxRef, items: list[Any]) -> None:
         if not items:
@@ -203,7 +244,7 @@ class WhatsAppChannel(Channel):
     async def _keep(self, inbox: InboxRef, found: dict[str, Any]) -> dict[str, Any]:
         try:
             data, mime_type = await self.client(inbox).download(
-                found["wa_media_id"], self.host.max_media_bytes
+                found["wa_media_id"], self.host.max_media_bytes, self._files
             )
         except MediaTooLarge:
             return {**found, "error": "too_large"}
@@ -214,12 +255,15 @@ class WhatsAppChannel(Channel):
             return {**found, "error": "unavailable"}
         except GraphError as exc:
             raise HubUnavailable(f"WhatsApp did not hand over a file: {exc}") from exc
-        saved = await self.host.save_media(
-            inbox,
-            data,
-            mime_type=found.get("mime_type") or mime_type,
-            file_name=found.get("file_name"),
-        )
+        try:
+            saved = await self.host.save_media(
+                inbox,
+                data,
+                mime_type=found.get("mime_type") or mime_type,
+                file_name=found.get("file_name"),
+            )
+        except InboundRejected:  # an image with more pixels than a browser should decode
+            return {**found, "error": "too_large"}
         return {**found, **saved}
 
     # -- CSAT ------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from hub.api import (
 ROUTES = [
     ("POST", "/api/v1/auth/login", auth.login),
     ("POST", "/api/v1/auth/logout", auth.logout),
+    ("POST", "/api/v1/auth/password", auth.change_password),
     ("GET", "/api/v1/me", auth.me),
     ("GET", "/api/v1/conversations", conversations.list_conversations),
     ("GET", "/api/v1/search", conversations.search),
@@ -61,6 +62,10 @@ ROUTES = [
     ("POST", "/api/v1/admin/inboxes", admin.create_inbox),
     ("PATCH", "/api/v1/admin/inboxes/{inbox_id}", admin.update_inbox),
     ("POST", "/api/v1/admin/inboxes/{inbox_id}/rotate", admin.rotate_inbox),
+    ("GET", "/api/v1/admin/audit", admin.audit_log),
+    ("GET", "/api/v1/admin/dead-letters", admin.dead_letters),
+    ("GET", "/api/v1/admin/contacts/{contact_id}/export", admin.export_contact),
+    ("DELETE", "/api/v1/admin/contacts/{contact_id}", admin.erase_contact),
     ("GET", "/api/v1/reports/response-times", reports.response_times),
     ("GET", "/api/v1/reports/backlog", reports.backlog),
     ("GET", "/api/v1/exports/cases.csv", exports.cases_csv),

@@ -6,8 +6,9 @@ from datetime import datetime
 
 from aiohttp import web
 
-from hub.api.deps import allow, int_query, json_body, path_id, principal_of, text_field
+from hub.api.deps import allow, db_int, int_query, json_body, path_id, principal_of, text_field
 from hub.api.errors import api_error
+from hub.audit import AUDIT
 from hub.auth import Action
 from hub.keys import SERVICE
 from hub.models import Status
@@ -47,6 +48,7 @@ def _assignee(value: str | None) -> str | None:
 async def get_conversation(request: web.Request) -> web.Response:
     principal = principal_of(request)
     conversation = await request.app[SERVICE].conversation(principal, path_id(request))
+    request.app[AUDIT].note(principal.id, "view", conversation_id=path_id(request))
     return web.json_response(conversation)
 
 
@@ -59,6 +61,7 @@ async def list_messages(request: web.Request) -> web.Response:
         principal, path_id(request), after, min(max(limit, 1), PAGE_MAX)
     )
     cursor = str(items[-1]["seq"]) if more and items else None
+    request.app[AUDIT].note(principal.id, "read", conversation_id=path_id(request))
     return web.json_response({"items": items, "next": cursor})
 
 
@@ -102,7 +105,7 @@ async def retry(request: web.Request) -> web.Response:
     """Send a failed reply again."""
     principal = principal_of(request)
     try:
-        message_id = int(request.match_info["message_id"])
+        message_id = db_int(request.match_info["message_id"])
     except ValueError:
         raise api_error(404, "not_found", "message not found") from None
     result = await request.app[SERVICE].requeue(principal, path_id(request), message_id)

@@ -222,11 +222,36 @@ PATHS: dict[str, Any] = {
                     "properties": {"email": {"type": "string"}, "password": {"type": "string"}},
                 }
             ),
-            "responses": {"200": _json({"properties": {"agent": _ref("Agent")}}), "401": ERROR},
+            "responses": {
+                "200": _json({"properties": {"agent": _ref("Agent")}}),
+                "401": ERROR,
+                "429": ERROR,
+            },
         }
     },
     "/api/v1/auth/logout": {
         "post": {"summary": "End this session", "responses": {"204": {"description": "Done"}}}
+    },
+    "/api/v1/auth/password": {
+        "post": {
+            "summary": "Change your own password; every session of yours ends (a new cookie)",
+            "requestBody": _json(
+                {
+                    "type": "object",
+                    "required": ["current_password", "new_password"],
+                    "properties": {
+                        "current_password": {"type": "string"},
+                        "new_password": {"type": "string", "minLength": 10, "maxLength": 256},
+                    },
+                }
+            ),
+            "responses": {
+                "200": _json({"properties": {"agent": _ref("Agent")}}),
+                "400": ERROR,
+                "403": ERROR,
+                "429": ERROR,
+            },
+        }
     },
     "/api/v1/me": {
         "get": {

@@ -17,7 +17,9 @@ FOLLOW_UP = "Saluran sudah dibersihkan oleh tim kami pagi ini."
 
 async def resolve(url: str, code: str) -> None:
     """The PUPR officer resolves the case through the REST API, with a follow-up."""
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+    jar = aiohttp.CookieJar(unsafe=True)
+    # A browser sends its Origin with every POST; the hub refuses cookie posts without one.
+    async with aiohttp.ClientSession(cookie_jar=jar, headers={"Origin": url}) as http:
         login = {"email": "pupr@kanal.local", "password": "kanal-demo"}
         assert (await http.post(f"{url}/api/v1/auth/login", json=login)).status == 200
         listed = await (await http.get(f"{url}/api/v1/conversations?limit=200")).json()

@@ -6,6 +6,7 @@ Two Store instances are two engines with their own pools: what two hub processes
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -250,3 +251,37 @@ async def test_search_on_postgres_is_answered_by_the_gin_index(
         return [snippet for _, snippet, _ in search(conn, "pohon tumb", opd_ids=None)]
 
     assert found and "[Pohon]" in (await a.store.read(found))[0]
+
+
+async def test_a_nul_character_from_a_provider_is_stored_as_a_replacement_on_postgres(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """PostgreSQL refuses NUL in text: a provider's message with one would be answered 5xx
+    and retried for days. It is stored with U+FFFD instead, and answered 200."""
+    from tests.channels.telegram.conftest import SECRET, bot_inbox
+    from tests.channels.telegram.test_webhook import post
+
+    extra = bot_inbox(mode="webhook", api_base_url="http://127.0.0.1:9", ack=False)
+    app = create_app(make_settings(tmp_path, extra, KANAL_DATABASE__URL=postgres_url))
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        hub = RunningHub(server, app)
+        update = {
+            "update_id": 7001,
+            "message": {
+                "message_id": 5,
+                "date": 1763900000,
+                "chat": {"id": 4242, "type": "private", "first_name": "Bu\u0000di"},
+                "from": {"id": 4242, "is_bot": False, "first_name": "Bu\u0000di"},
+                "text": "Banjir\u0000 di Jl. Melati",
+            },
+        }
+        body = json.dumps(update).encode()
+        assert b"\\u0000" in body
+        response = await post(hub, body, SECRET)
+        assert response.status == 200
+        texts = await hub.store.read(lambda c: list(c.execute(select(s.message.c.text)).scalars()))
+        assert "Banjir\ufffd di Jl. Melati" in texts
+    finally:
+        await server.close()
