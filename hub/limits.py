@@ -50,6 +50,12 @@ class _Named:
         wait = await self.limiter.hit(f"{self.name}:{key}")
         return math.ceil(wait) if wait > 0 else 0
 
+    async def peek(self, key: str) -> int:
+        if self.limiter is None:
+            return 0
+        wait = await self.limiter.peek(f"{self.name}:{key}")
+        return math.ceil(wait) if wait > 0 else 0
+
 
 class InboundLimits:
     """Counts what residents send; `check` raises RateLimited for one over a limit."""
@@ -87,16 +93,31 @@ class InboundLimits:
         number); RateLimited with the seconds to wait when it is one too many."""
         own = self.visitor if visitor else self.sender
         checks = [(own, f"{inbox_id}:{sender}", "sender"), (self.inbox, str(inbox_id), "inbox")]
-        if new_case:
-            checks += [
-                (self.visitor_cases, f"{inbox_id}:{sender}", "sender"),
-                (self.inbox_cases, str(inbox_id), "inbox"),
-            ]
         for limiter, key, scope in checks:
             wait = await limiter.hit(key)
             if wait:
                 self.refused.labels(channel, scope).inc()
                 raise RateLimited(scope, wait)
+        if not new_case:
+            return
+        # New cases are looked at here and counted when one is opened (case_opened): a
+        # visitor's tabs racing with their first message make one case, not one each.
+        for limiter, key, scope in self._case_limits(inbox_id, sender):
+            wait = await limiter.peek(key)
+            if wait:
+                self.refused.labels(channel, scope).inc()
+                raise RateLimited(scope, wait)
+
+    async def case_opened(self, inbox_id: int, sender: str) -> None:
+        """Count a case a widget visitor opened (the limits `check` looks at)."""
+        for limiter, key, _ in self._case_limits(inbox_id, sender):
+            await limiter.hit(key)
+
+    def _case_limits(self, inbox_id: int, sender: str) -> list[tuple[_Named, str, str]]:
+        return [
+            (self.visitor_cases, f"{inbox_id}:{sender}", "sender"),
+            (self.inbox_cases, str(inbox_id), "inbox"),
+        ]
 
 
 class LoginThrottled(Exception):

@@ -222,6 +222,8 @@ class HubService(AgentReads):
             )
             if result.new_conversation:
                 await self._acknowledge(inbox, result.conversation)
+                if self.rates is not None and self.is_live(inbox.id):
+                    await self.rates.case_opened(inbox.id, result.recipient or "")
         return results
 
     async def _acknowledge(self, inbox: InboxRef, conversation: dict[str, Any]) -> None:

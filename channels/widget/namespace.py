@@ -101,8 +101,8 @@ class WidgetNamespace(socketio.AsyncNamespace):
             return error("bad_request", "text must be a string (without NUL characters)")
         session = await self.get_session(sid)
         inbox, visitor = session["inbox"], session["visitor"]
-        # Whether this message opens a case: as of this socket's last word on it (a case an
-        # officer closed since opens one uncounted, once).
+        # Whether this message may open a case, as of this socket's last word on it: then the
+        # case limits are looked at too (the hub counts a case when it opens one).
         await self.host.check_rate(inbox, visitor, visitor=True, new_case=not session["case"])
         item = Inbound(sender=Sender(external_id=visitor), text=text, client_id=client_id)
         [accepted] = await self.host.accept(inbox, [item], origin=sid)

@@ -3,6 +3,7 @@ visitor is free to make), refused with an ack `rate_limited` and `retry_after`."
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -67,3 +68,23 @@ async def test_new_cases_from_fresh_visitors_are_limited_per_inbox(hub: Any, soc
     assert (await send(first, 1))["ok"]
     elsewhere = await resident(hub, sockets, inbox="web-diskominfo")
     assert (await send(elsewhere, 0))["ok"]
+
+
+async def test_a_visitors_tabs_racing_with_their_first_message_count_as_one_case(
+    hub: Any, sockets: Any
+) -> None:
+    """Cases are counted when one is opened: two tabs of one visitor sending their first
+    message at once make one case, and use one of the inbox's two a minute."""
+    first = await resident(hub, sockets)
+    second = await resident(hub, sockets, token=first.session["token"])
+    acks = await asyncio.gather(
+        first.call("send", {"client_id": "t1", "text": "Tab satu"}, namespace=W),
+        second.call("send", {"client_id": "t2", "text": "Tab dua"}, namespace=W),
+    )
+    assert all(a["ok"] for a in acks)
+    assert await rows(hub, s.conversation) == 1
+    other = await resident(hub, sockets)  # the inbox's second case of the minute
+    assert (await send(other, 1))["ok"]
+    third = await resident(hub, sockets)
+    refused = await send(third, 1)
+    assert refused["error"]["code"] == "rate_limited"
