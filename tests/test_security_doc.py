@@ -28,7 +28,6 @@ def test_every_test_the_security_doc_names_exists() -> None:
     missing = [
         f"{path}::{test}"
         for path, test in named
-        if not (ROOT / path).exists()
-        or not re.search(rf"def {test}\b", (ROOT / path).read_text())
+        if not (ROOT / path).exists() or not re.search(rf"def {test}\b", (ROOT / path).read_text())
     ]
     assert missing == []
