@@ -192,6 +192,10 @@ async def _close_sockets(app: web.Application) -> None:
             await asyncio.wait_for(engine.disconnect(), CLOSE_SOCKETS_SECONDS)
         except TimeoutError:
             log.info("some sockets did not take their close packet; dropped them")
+        except ValueError:
+            # The last ones left while the disconnect was starting: engine.io's
+            # asyncio.wait refuses an empty set. Nothing is left to close.
+            pass
 
 
 def _release_outbox_leases(conn: Connection) -> None:

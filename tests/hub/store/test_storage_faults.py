@@ -168,7 +168,17 @@ async def running_hub(
             yield Hub(running, http, widget, graph.phone_number_id)
         finally:
             await widget.disconnect()
-            await server.close()
+            await _closed(server)
+
+
+async def _closed(server: TestServer, within: float = 60.0) -> None:
+    """Stop the hub; one that does not stop is a failure that names what it waits for."""
+    try:
+        await asyncio.wait_for(server.close(), within)
+    except TimeoutError:
+        for task in asyncio.all_tasks():
+            task.print_stack(file=sys.stderr)
+        pytest.fail(f"the hub did not stop within {within:.0f} s after a storage fault")
 
 
 class Fault:
