@@ -392,6 +392,15 @@ class Pacer:
                 async with self._lock:
                     self._next = max(self._next, at + late + self.interval)
 
+    def sent(self, recipient: str) -> None:
+        """A send to `recipient` has been answered: its gap counts from now, not from its
+        release. The provider counts arrivals: a send that took long to arrive (a new
+        connection, a busy loop) must not arrive just before the next one."""
+        entry = self._buckets.get(recipient)
+        now = time.monotonic()
+        if entry is not None and now > entry[1]:
+            self._buckets[recipient] = (entry[0], now)
+
     def _gap(self, recipient: str) -> float:
         return self.gap_for(recipient) if self.gap_for is not None else self.gap
 

@@ -136,14 +136,20 @@ class BotClient:
             )
         await self.ready()
         await self.pacer.wait(out.recipient)
-        sent = await _mapped(self._deliver(out, media))
+        try:
+            sent = await _mapped(self._deliver(out, media))
+        finally:
+            self.pacer.sent(out.recipient)
         return f"msg:{sent.chat.id}:{sent.message_id}"
 
     async def ask(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | ForceReply) -> str:
         """A question with buttons (or a reply field) under it; returns its id like send."""
         bot = await self.ready()
         await self.pacer.wait(chat_id)
-        sent = await _mapped(bot.send_message(chat_id=chat_id, text=text, reply_markup=markup))
+        try:
+            sent = await _mapped(bot.send_message(chat_id=chat_id, text=text, reply_markup=markup))
+        finally:
+            self.pacer.sent(chat_id)
         return f"msg:{sent.chat.id}:{sent.message_id}"
 
     async def answer(

@@ -95,6 +95,8 @@ class GraphClient:
             )
         except GraphError as exc:
             raise _send_error(exc) from exc
+        finally:
+            self.pacer.sent(to)
         try:
             return str(answer["messages"][0]["id"])
         except (KeyError, IndexError, TypeError) as exc:

@@ -46,3 +46,18 @@ async def test_concurrent_senders_are_spaced_too() -> None:
 
     await asyncio.gather(*(send() for _ in range(4)))
     assert max(done) >= 0.14, done
+
+
+async def test_a_recipients_gap_counts_from_when_a_slow_send_was_answered() -> None:
+    """The provider counts arrivals: a send that took 0.2 s to go out and be answered
+    pushes the next one to that recipient a whole gap after it."""
+    pacer = Pacer(rate=1000, gap=0.3)
+    start = time.monotonic()
+    await pacer.wait("a")
+    await asyncio.sleep(0.2)  # a new connection, a busy loop
+    pacer.sent("a")
+    answered = time.monotonic() - start
+    await pacer.wait("a")
+    assert time.monotonic() - start >= answered + 0.29
+    await pacer.wait("b")  # another recipient does not wait for it
+    assert time.monotonic() - start < answered + 0.3 + 0.2
