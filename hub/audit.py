@@ -11,7 +11,6 @@ their own transaction instead (`write`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection, insert, select
 
+from hub import tasks
 from hub.models import utcnow
 from hub.store import schema as s
 from hub.store.db import Store
@@ -155,11 +155,8 @@ class AuditLog:
         self._task = asyncio.create_task(self._run(), name="kanal-audit")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.stop(self._task)
+        self._task = None
         await self.flush()
         if self._pending:
             log.error("audit log: %d access records lost at shutdown", len(self._pending))

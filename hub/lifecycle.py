@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select, update
 
+from hub import tasks
 from hub.cases import Change
 from hub.directory import Directory
 from hub.events import ConversationChanged
@@ -72,11 +72,8 @@ class Sweeper:
         self._task = asyncio.create_task(self._run(), name="kanal-sweeper")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.stop(self._task)
+        self._task = None
 
     async def sweep(self) -> int:
         """One pass; returns how many cases it closed."""

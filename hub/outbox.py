@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select, update
 
-from hub import updates
+from hub import tasks, updates
 from hub.channel import ChannelSendError
 from hub.events import MessageCreated
 from hub.models import Delivery, Kind, Outbound, advances, utcnow
@@ -187,11 +187,8 @@ class OutboxRelay:
         self._task = asyncio.create_task(self._run(), name="kanal-outbox")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.stop(self._task)
+        self._task = None
         if self._sending:
             # Sends under way finish and are recorded; one stuck past the grace period is
             # cancelled and its lease lets a later start send it again.

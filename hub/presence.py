@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from redis import asyncio as aioredis
 
+from hub import tasks
 from hub.cluster import Unavailable
 
 log = logging.getLogger(__name__)
@@ -90,11 +91,8 @@ class RedisPresence(Presence):
         self._task = asyncio.create_task(self._beat(), name="kanal-presence")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.stop(self._task)
+        self._task = None
         try:
             await self.redis.zrem(self.nodes_key, self._node)
             await self.redis.delete(self.node_key)

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, delete, select
 
-from hub import audit, privacy
+from hub import audit, privacy, tasks
 from hub.config import RetentionSettings
 from hub.models import Status, utcnow
 from hub.store import schema as s
@@ -103,11 +102,8 @@ class Retention:
             self._task = asyncio.create_task(self._run(), name="kanal-retention")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.stop(self._task)
+        self._task = None
 
     async def sweep(self) -> Swept:
         """One full pass."""

@@ -20,7 +20,6 @@ What counts:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 from collections import OrderedDict
@@ -32,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
-from hub import deadlines, rollups
+from hub import deadlines, rollups, tasks
 from hub.config import SlaSettings
 from hub.deadlines import Policies, warn_at
 from hub.directory import Directory
@@ -395,9 +394,7 @@ class SlaKeeper:
 
     async def stop(self) -> None:
         for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await tasks.stop(task)
         self._tasks = []
 
     async def reload(self) -> None:
