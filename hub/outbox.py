@@ -212,8 +212,11 @@ class OutboxRelay:
                     log.exception("outbox relay failed; retrying")
             if claimed:
                 continue
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for may swallow a cancel
+            # that comes as the event is set, and stop() would then wait for ever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.idle)
+                async with asyncio.timeout(self.idle):
+                    await self._wake.wait()
 
     async def _claim(self, limit: int) -> int:
         now = utcnow()

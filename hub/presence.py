@@ -107,8 +107,12 @@ class RedisPresence(Presence):
         """Write this process's consoles when they change, and every HEARTBEAT_S anyway
         (which also puts them back after an outage)."""
         while True:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for may swallow a cancel
+            # that comes as the event is set (a console leaving at shutdown), and stop()
+            # would then wait for ever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._dirty.wait(), HEARTBEAT_S)
+                async with asyncio.timeout(HEARTBEAT_S):
+                    await self._dirty.wait()
             self._dirty.clear()
             try:
                 await self._write()

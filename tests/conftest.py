@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import os
+import warnings
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +14,7 @@ from typing import Any
 import pytest
 import socketio
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+from aiohttp.test_utils import BaseTestServer, TestServer
 
 from hub.app import create_app
 from hub.auth import add_agent, create_api_token
@@ -44,6 +47,48 @@ name = "Situs PUPR"
 """
 
 PASSWORD = "rahasia-uji-123"
+
+#: How long a test hub may take to stop before its teardown moves on (see _bounded_close).
+CLOSE_WITHIN_S = 60.0
+_close = BaseTestServer.close
+
+
+async def _bounded_close(self: BaseTestServer) -> None:
+    """A test hub that does not stop within CLOSE_WITHIN_S is left behind with a warning
+    that carries every task's stack: a teardown must not hold the whole run. (Some full
+    runs hung in a hub's teardown and it has not been reproduced alone: the warning says
+    what it waited for.)"""
+    closing = asyncio.ensure_future(_close(self))
+    done, _ = await asyncio.wait({closing}, timeout=CLOSE_WITHIN_S)
+    if closing in done:
+        closing.result()
+        return
+    stacks = io.StringIO()
+    awaited: Any = closing.get_coro()
+    while awaited is not None:  # what the stop itself waits for, coroutine by coroutine
+        frame = (
+            getattr(awaited, "cr_frame", None)
+            or getattr(awaited, "gi_frame", None)
+            or getattr(awaited, "ag_frame", None)
+        )
+        if frame is not None:
+            print(f"  stopping at {frame.f_code.co_filename}:{frame.f_lineno}", file=stacks)
+        awaited = (
+            getattr(awaited, "cr_await", None)
+            or getattr(awaited, "gi_yieldfrom", None)
+            or getattr(awaited, "ag_await", None)
+            or getattr(awaited, "gen", None)  # a context manager's generator
+        )
+    for task in asyncio.all_tasks():
+        task.print_stack(file=stacks)
+    closing.cancel()
+    warnings.warn(
+        f"a test hub did not stop within {CLOSE_WITHIN_S:.0f} s:\n{stacks.getvalue()}",
+        stacklevel=2,
+    )
+
+
+BaseTestServer.close = _bounded_close  # type: ignore[method-assign]
 
 
 def require_services() -> bool:
